@@ -1,0 +1,88 @@
+// `cri-exporter serve`: poll the runtime and serve metrics and the API until
+// SIGTERM, then close in reverse order of start.
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { Config } from '../config.js';
+import { parseEndpoint, type Endpoint } from '../cri/endpoint.js';
+import { buildServer } from '../http/server.js';
+import type { Health } from '../http/health.js';
+import { ExpositionCache } from '../metrics/render.js';
+import { SelfMetrics } from '../metrics/self.js';
+import { Poller } from '../poller/poller.js';
+import { startDemo } from '../sim/demo.js';
+import { productVersion } from '../version.js';
+import { makeClient, resolveEndpoint } from './connect.js';
+import { StartupError } from './errors.js';
+
+type Closer = () => Promise<void> | void;
+
+export async function serve(config: Config): Promise<{ close: () => Promise<void>; server: FastifyInstance }> {
+  const logger = pino({ level: config.logLevel, base: { node: config.nodeName } });
+  const closers: Closer[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c();
+  };
+  try {
+    const endpoint = await endpointFor(config, closers);
+    const self = new SelfMetrics(productVersion());
+    const client = makeClient(config, endpoint, self.observeCall);
+    closers.push(() => client.close());
+    const poller = new Poller({
+      source: client,
+      intervalMs: config.pollIntervalMs,
+      nodeName: config.nodeName,
+      endpoint: endpoint.display,
+      logger,
+      publish: (s, seconds) => self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt),
+    });
+    const server = buildServer({
+      snapshot: () => poller.snapshot,
+      exposition: new ExpositionCache(),
+      self,
+      health: () => healthOf(poller, config),
+      logger,
+    });
+    closers.push(() => server.close());
+    await listen(server, config);
+    closers.push(() => poller.stop());
+    poller.start();
+    logger.info({ endpoint: endpoint.display, listen: `${config.listen.host}:${config.listen.port}`, pollInterval: config.pollIntervalMs }, 'cri-exporter started');
+    return { close, server };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function endpointFor(config: Config, closers: Closer[]): Promise<Endpoint> {
+  if (!config.demo) return resolveEndpoint(config);
+  const sim = await startDemo({ pods: config.demoPods });
+  closers.push(() => sim.stop());
+  return parseEndpoint(sim.endpoint);
+}
+
+function healthOf(poller: Poller, config: Config): Health {
+  const now = Date.now() / 1000;
+  const snap = poller.snapshot;
+  const stallLimit = (3 * (poller.currentDelayMs + 3 * config.criTimeoutMs)) / 1000;
+  const alive = poller.lastTurnAt === 0 || now - poller.lastTurnAt < stallLimit;
+  const readyWindow = (3 * config.pollIntervalMs) / 1000;
+  const ready = snap.lastSuccessAt > 0 && now - snap.lastSuccessAt <= readyWindow;
+  const reason = ready ? '' : snap.lastSuccessAt === 0
+    ? `no successful poll yet: ${snap.errors.map((e) => e.message).join('; ')}`
+    : `last successful poll ${Math.round(now - snap.lastSuccessAt)}s ago: ${snap.errors.map((e) => e.message).join('; ')}`;
+  return { alive, ready, reason: alive ? reason : `no poll started for ${Math.round(now - poller.lastTurnAt)}s` };
+}
+
+async function listen(server: FastifyInstance, config: Config): Promise<void> {
+  try {
+    await server.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = `${config.listen.host}:${config.listen.port}`;
+    if (code === 'EADDRINUSE') throw new StartupError(`--listen: ${where} is already in use; stop the other process or choose another port with --listen`);
+    if (code === 'EACCES') throw new StartupError(`--listen: not allowed to listen on ${where}; use a port above 1023 or run with the needed privilege`);
+    if (code === 'EADDRNOTAVAIL') throw new StartupError(`--listen: ${config.listen.host} is not an address of this machine`);
+    throw err;
+  }
+}

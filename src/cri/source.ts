@@ -1,0 +1,20 @@
+// The read side of CRI that the poller depends on. CriClient implements it;
+// tests may pass any other implementation.
+import type {
+  ApiVersion, ContainerDetail, ContainerSummary, ContainerUsage, Image, ImageFs, PodSandbox, PodSandboxUsage,
+  RuntimeCondition, RuntimeVersion,
+} from './types.js';
+
+export interface RuntimeSource {
+  readonly apiVersion: ApiVersion | undefined;
+  version(): Promise<RuntimeVersion>;
+  status(): Promise<RuntimeCondition[]>;
+  listPodSandboxes(): Promise<PodSandbox[]>;
+  listContainers(): Promise<ContainerSummary[]>;
+  containerStatus(id: string): Promise<ContainerDetail>;
+  listContainerStats(): Promise<ContainerUsage[]>;
+  listPodSandboxStats(): Promise<PodSandboxUsage[]>;
+  imageFsInfo(): Promise<ImageFs[]>;
+  listImages(): Promise<Image[]>;
+  resetNegotiation(): void;
+}

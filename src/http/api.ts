@@ -1,0 +1,53 @@
+// /api/v1: the runtime, and every container with its log path and writable
+// layer. Served from the latest snapshot only.
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Container, Snapshot } from '../poller/snapshot.js';
+import { containerFilter, containerQuerySchema, type ContainerQuery } from './filters.js';
+import { containerSchema, containerView, errorSchema, runtimeSchema, runtimeView } from './views.js';
+
+interface Opts {
+  readonly snapshot: () => Snapshot;
+}
+
+/** Full ID, or a prefix that names exactly one container (CRI tools print 12-character IDs). */
+export function findContainer(containers: readonly Container[], idOrPrefix: string): { found?: Container; ambiguous?: Container[] } {
+  const exact = containers.filter((c) => c.id === idOrPrefix);
+  if (exact.length === 1) return { found: exact[0] };
+  const byPrefix = containers.filter((c) => c.id.startsWith(idOrPrefix));
+  if (byPrefix.length === 1) return { found: byPrefix[0] };
+  return byPrefix.length > 1 ? { ambiguous: byPrefix } : {};
+}
+
+function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+export const apiRoutes: FastifyPluginAsync<Opts> = async (app, { snapshot }) => {
+  app.get('/runtime', { schema: { response: { 200: runtimeSchema } } }, async () => runtimeView(snapshot()));
+
+  app.get<{ Querystring: ContainerQuery }>('/containers', {
+    schema: { querystring: containerQuerySchema, response: { 400: errorSchema } },
+  }, async (req, reply) => {
+    const keep = containerFilter(req.query);
+    const body = JSON.stringify(snapshot().containers.filter(keep).map(containerView));
+    const etag = etagOf(body);
+    void reply.header('etag', etag).header('cache-control', 'no-cache').type('application/json; charset=utf-8');
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.send(body);
+  });
+
+  app.get<{ Params: { id: string } }>('/containers/:id', {
+    schema: {
+      params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-zA-Z_.-]{1,128}$' } } },
+      response: { 200: containerSchema, 404: errorSchema, 409: errorSchema },
+    },
+  }, async (req, reply) => {
+    const { found, ambiguous } = findContainer(snapshot().containers, req.params.id);
+    if (found) return containerView(found);
+    if (ambiguous) {
+      return reply.code(409).send({ error: 'ambiguous container ID', parameter: 'id', message: `"${req.params.id}" matches ${ambiguous.length} containers; give more characters` });
+    }
+    return reply.code(404).send({ error: 'container not found', parameter: 'id', message: `no container with ID or prefix "${req.params.id}"` });
+  });
+};

@@ -1,0 +1,193 @@
+// Every family rendered from a Snapshot, declared as data: a name, a type, a
+// help text and a function from the snapshot to samples. The cAdvisor flag
+// marks what /metrics/cadvisor serves.
+import type { Container, Pod, Snapshot } from '../poller/snapshot.js';
+import type { MetricType } from './exposition.js';
+import { cadvisorLabels, CADVISOR_LABELS, podCadvisorLabels } from './labels.js';
+
+export interface Sample {
+  /** Label names of this sample, in order. */
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+  readonly value: number;
+}
+
+export interface FamilySpec {
+  readonly name: string;
+  readonly type: MetricType;
+  readonly help: string;
+  readonly cadvisor: boolean;
+  readonly samples: (s: Snapshot) => Iterable<Sample>;
+}
+
+type ContainerValue = (c: Container) => number | undefined;
+
+/** A cAdvisor-style per-container family; containers without a value are left out. */
+function perContainer(name: string, type: MetricType, help: string, pick: ContainerValue, extra: Readonly<Record<string, string>> = {}): FamilySpec {
+  const extraNames = Object.keys(extra);
+  const extraValues = Object.values(extra);
+  return {
+    name, type, help, cadvisor: true,
+    *samples(s) {
+      for (const c of s.containers) {
+        const v = pick(c);
+        if (v === undefined) continue;
+        yield { names: [...CADVISOR_LABELS, ...extraNames], values: [...cadvisorLabels(c), ...extraValues], value: v };
+      }
+    },
+  };
+}
+
+type InterfaceField = 'rxBytes' | 'rxErrors' | 'txBytes' | 'txErrors';
+
+/** Pod-level network counters, one series per interface, as cAdvisor reports them for the pod. */
+function perInterface(name: string, help: string, field: InterfaceField): FamilySpec {
+  return {
+    name, type: 'counter', help, cadvisor: true,
+    *samples(s) {
+      for (const p of s.pods) {
+        for (const i of p.usage?.interfaces ?? []) {
+          const v = i[field];
+          if (v === undefined) continue;
+          yield { names: [...CADVISOR_LABELS, 'interface'], values: [...podCadvisorLabels(p, s), i.name], value: v };
+        }
+      }
+    },
+  };
+}
+
+const cpuSeconds: ContainerValue = (c) => {
+  const ns = c.usage?.cpuUsageCoreNanoSeconds;
+  return ns === undefined ? undefined : ns / 1e9;
+};
+
+export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
+  perContainer('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.', cpuSeconds, { cpu: 'total' }),
+  perContainer('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', (c) => c.usage?.memoryWorkingSetBytes),
+  perContainer('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed.', (c) => c.usage?.memoryUsageBytes),
+  perContainer('container_memory_rss', 'gauge', 'Size of RSS in bytes.', (c) => c.usage?.memoryRssBytes),
+  perContainer('container_memory_swap', 'gauge', 'Container swap usage in bytes.', (c) => c.usage?.swapUsageBytes),
+  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', (c) => c.usage?.memoryPageFaults, { failure_type: 'pgfault', scope: 'container' }),
+  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', (c) => c.usage?.memoryMajorPageFaults, { failure_type: 'pgmajfault', scope: 'container' }),
+  perContainer('container_fs_usage_bytes', 'gauge', "Number of bytes that are consumed by the container's writable layer.", (c) => c.usage?.writableLayer?.usedBytes, { device: '' }),
+  perContainer('container_fs_inodes_used', 'gauge', "Number of inodes used by the container's writable layer.", (c) => c.usage?.writableLayer?.inodesUsed, { device: '' }),
+  perInterface('container_network_receive_bytes_total', 'Cumulative count of bytes received.', 'rxBytes'),
+  perInterface('container_network_receive_errors_total', 'Cumulative count of errors encountered while receiving.', 'rxErrors'),
+  perInterface('container_network_transmit_bytes_total', 'Cumulative count of bytes transmitted.', 'txBytes'),
+  perInterface('container_network_transmit_errors_total', 'Cumulative count of errors encountered while transmitting.', 'txErrors'),
+  {
+    name: 'container_processes', type: 'gauge', help: 'Number of processes running inside the pod.', cadvisor: true,
+    *samples(s) {
+      for (const p of s.pods) {
+        if (p.usage?.processes === undefined) continue;
+        yield { names: CADVISOR_LABELS, values: podCadvisorLabels(p, s), value: p.usage.processes };
+      }
+    },
+  },
+  perContainer('container_start_time_seconds', 'gauge', 'Start time of the container since unix epoch in seconds.', (c) => (c.createdAt > 0 ? c.createdAt : undefined)),
+  {
+    name: 'container_last_seen', type: 'gauge', help: 'Last time a container was seen by the exporter.', cadvisor: true,
+    *samples(s) {
+      for (const c of s.containers) yield { names: CADVISOR_LABELS, values: cadvisorLabels(c), value: s.takenAt };
+    },
+  },
+];
+
+const CONTAINER_STATES = ['created', 'running', 'exited', 'unknown'] as const;
+const CONTAINER_KEY = ['namespace', 'pod', 'container', 'container_id', 'runtime'] as const;
+const containerKey = (c: Container): string[] => [c.pod.namespace, c.pod.name, c.name, c.id, c.runtime.name];
+const podKey = (p: Pod, s: Snapshot): string[] => [p.namespace, p.name, p.uid, p.id, s.runtime.type, p.runtimeHandler, p.state];
+
+function layerPath(c: Container): string {
+  return c.writableLayer.upperDir || c.writableLayer.mergedDir;
+}
+
+export const CRI_FAMILIES: readonly FamilySpec[] = [
+  {
+    name: 'cri_runtime_info', type: 'gauge', help: 'Container runtime on this node; the value is always 1.', cadvisor: false,
+    *samples(s) {
+      if (s.runtime.type === '') return;
+      yield {
+        names: ['node', 'runtime', 'runtime_name', 'runtime_version', 'runtime_api_version', 'cri_api_version'],
+        values: [s.runtime.nodeName, s.runtime.type, s.runtime.name, s.runtime.version, s.runtime.apiVersion, s.runtime.criApiVersion],
+        value: 1,
+      };
+    },
+  },
+  {
+    name: 'cri_runtime_condition', type: 'gauge', help: 'Runtime conditions from the CRI Status call: 1 for the status the condition has.', cadvisor: false,
+    *samples(s) {
+      for (const c of s.conditions) {
+        for (const status of ['true', 'false']) {
+          yield { names: ['node', 'runtime', 'condition', 'status'], values: [s.runtime.nodeName, s.runtime.type, c.type, status], value: String(c.status) === status ? 1 : 0 };
+        }
+      }
+    },
+  },
+  {
+    name: 'cri_container_info', type: 'gauge', help: 'Container log path, writable layer and identity; the value is always 1.', cadvisor: false,
+    *samples(s) {
+      for (const c of s.containers) {
+        yield {
+          names: ['namespace', 'pod', 'container', 'container_id', 'image', 'image_ref', 'runtime', 'runtime_handler', 'log_path', 'writable_layer'],
+          values: [c.pod.namespace, c.pod.name, c.name, c.id, c.image, c.imageRef, c.runtime.name, c.pod.runtimeHandler, c.logPath, layerPath(c)],
+          value: 1,
+        };
+      }
+    },
+  },
+  {
+    name: 'cri_container_state', type: 'gauge', help: 'Container state as the runtime reports it: 1 for the current state.', cadvisor: false,
+    *samples(s) {
+      for (const c of s.containers) {
+        for (const state of CONTAINER_STATES) {
+          yield { names: [...CONTAINER_KEY, 'state'], values: [...containerKey(c), state], value: c.state === state ? 1 : 0 };
+        }
+      }
+    },
+  },
+  {
+    name: 'cri_container_restart_attempt', type: 'gauge', help: 'Restart attempt of the container (0 for the first run).', cadvisor: false,
+    *samples(s) {
+      for (const c of s.containers) yield { names: CONTAINER_KEY, values: containerKey(c), value: c.attempt };
+    },
+  },
+  {
+    name: 'cri_pod_sandbox_info', type: 'gauge', help: 'Pod sandbox identity and state; the value is always 1.', cadvisor: false,
+    *samples(s) {
+      for (const p of s.pods) {
+        yield { names: ['namespace', 'pod', 'uid', 'sandbox_id', 'runtime', 'runtime_handler', 'state'], values: podKey(p, s), value: 1 };
+      }
+    },
+  },
+  {
+    name: 'cri_image_fs_used_bytes', type: 'gauge', help: 'Bytes used on the filesystem that holds images.', cadvisor: false,
+    *samples(s) {
+      for (const f of s.imageFs) {
+        if (f.usedBytes !== undefined) yield { names: ['runtime', 'mountpoint'], values: [s.runtime.type, f.mountpoint], value: f.usedBytes };
+      }
+    },
+  },
+  {
+    name: 'cri_image_fs_inodes_used', type: 'gauge', help: 'Inodes used on the filesystem that holds images.', cadvisor: false,
+    *samples(s) {
+      for (const f of s.imageFs) {
+        if (f.inodesUsed !== undefined) yield { names: ['runtime', 'mountpoint'], values: [s.runtime.type, f.mountpoint], value: f.inodesUsed };
+      }
+    },
+  },
+  {
+    name: 'cri_images', type: 'gauge', help: 'Number of images the runtime holds.', cadvisor: false,
+    *samples(s) {
+      if (s.runtime.type !== '') yield { names: ['runtime'], values: [s.runtime.type], value: s.images.length };
+    },
+  },
+  {
+    name: 'cri_image_size_bytes', type: 'gauge', help: 'Size of each image as the runtime reports it.', cadvisor: false,
+    *samples(s) {
+      for (const i of s.images) {
+        yield { names: ['runtime', 'image_id', 'image'], values: [s.runtime.type, i.id, i.repoTags[0] ?? ''], value: i.sizeBytes };
+      }
+    },
+  },
+];

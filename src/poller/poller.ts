@@ -1,0 +1,181 @@
+// The poll loop: one poll per interval, never two at once. Each poll asks the
+// runtime a constant handful of list calls (plus ContainerStatus for
+// containers not seen before) and publishes one immutable Snapshot.
+import { CriCallError } from '../cri/errors.js';
+import type { RuntimeSource } from '../cri/source.js';
+import type { RuntimeVersion } from '../cri/types.js';
+import { runtimeType } from '../runtimes/detect.js';
+import { buildSnapshot, type PollResults } from './build.js';
+import { DetailCache } from './details.js';
+import { emptySnapshot, type PartError, type RuntimeInfo, type Snapshot } from './snapshot.js';
+
+export interface PollLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface PollerOptions {
+  readonly source: RuntimeSource;
+  readonly intervalMs: number;
+  readonly nodeName: string;
+  readonly endpoint: string;
+  readonly logger: PollLogger;
+  /** Receives every snapshot, in order, with how long its poll took in seconds. */
+  readonly publish: (snapshot: Snapshot, seconds: number) => void;
+  /** Longest wait between attempts while the runtime keeps failing. */
+  readonly maxBackoffMs?: number;
+  readonly now?: () => number;
+}
+
+export class Poller {
+  private latest: Snapshot;
+  private version: RuntimeVersion | undefined;
+  private readonly details = new DetailCache();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<Snapshot> | undefined;
+  private failures = 0;
+  private stopped = true;
+  private lastTurn = 0;
+
+  constructor(private readonly opts: PollerOptions) {
+    this.latest = emptySnapshot(this.runtimeInfo());
+  }
+
+  get snapshot(): Snapshot {
+    return this.latest;
+  }
+
+  /** Unix seconds when the loop last started a poll. */
+  get lastTurnAt(): number {
+    return this.lastTurn;
+  }
+
+  /** Delay before the next attempt: the interval, stretched while the runtime keeps failing. */
+  get currentDelayMs(): number {
+    const { intervalMs } = this.opts;
+    if (this.failures <= 2) return intervalMs;
+    const backoff = intervalMs * 2 ** (this.failures - 2);
+    return Math.max(intervalMs, Math.min(backoff, this.opts.maxBackoffMs ?? 30_000));
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.loop();
+  }
+
+  /** Stops the loop and waits for an in-flight poll to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Runs one poll now unless one is already running, in which case it waits for that one. */
+  pollOnce(): Promise<Snapshot> {
+    this.running ??= this.poll().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
+    if (this.stopped) return;
+    await this.pollOnce();
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.loop(), this.currentDelayMs);
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? Date.now() / 1000;
+  }
+
+  private async poll(): Promise<Snapshot> {
+    const started = process.hrtime.bigint();
+    this.lastTurn = this.now();
+    let ok = false;
+    try {
+      const results = await this.collect();
+      ok = results.ok;
+      this.latest = buildSnapshot(results, { seq: this.latest.seq + 1, now: this.now(), lastSuccessAt: this.latest.lastSuccessAt });
+    } catch (err) {
+      this.latest = this.failedSnapshot(err as Error);
+    }
+    this.noteOutcome(ok);
+    this.opts.publish(this.latest, Number(process.hrtime.bigint() - started) / 1e9);
+    return this.latest;
+  }
+
+  private noteOutcome(ok: boolean): void {
+    if (ok && this.failures > 0) this.opts.logger.info({ failedPolls: this.failures }, 'runtime answers again');
+    if (!ok && this.failures === 0) {
+      this.opts.logger.warn({ errors: this.latest.errors }, 'poll failed; serving the last snapshot and retrying');
+    }
+    this.failures = ok ? 0 : this.failures + 1;
+  }
+
+  /** A failed poll keeps the last good data so that scrapes still see it, marked not ok. */
+  private failedSnapshot(err: Error): Snapshot {
+    if (err instanceof CriCallError && err.unavailable) {
+      // The runtime may come back as another version, or another runtime.
+      this.version = undefined;
+      this.opts.source.resetNegotiation();
+    }
+    const prev = this.latest;
+    return Object.freeze({
+      ...prev,
+      seq: prev.seq + 1,
+      takenAt: this.now(),
+      ok: false,
+      runtime: this.runtimeInfo(),
+      errors: Object.freeze([{ part: 'poll', message: err.message }]),
+    });
+  }
+
+  private runtimeInfo(): RuntimeInfo {
+    const v = this.version;
+    return Object.freeze({
+      type: v ? runtimeType(v.runtimeName) : '',
+      name: v?.runtimeName ?? '',
+      version: v?.runtimeVersion ?? '',
+      apiVersion: v?.runtimeApiVersion ?? '',
+      criApiVersion: this.opts.source.apiVersion ?? '',
+      endpoint: this.opts.endpoint,
+      nodeName: this.opts.nodeName,
+    });
+  }
+
+  private async collect(): Promise<PollResults> {
+    const src = this.opts.source;
+    this.version ??= await src.version();
+    // Independent calls go out together; ListPodSandboxStats is among them
+    // once, and polls never overlap, so it is never in flight twice.
+    const [status, sandboxes, containers, containerUsage, sandboxUsage, imageFs, images] = await Promise.allSettled([
+      src.status(), src.listPodSandboxes(), src.listContainers(), src.listContainerStats(),
+      src.listPodSandboxStats(), src.imageFsInfo(), src.listImages(),
+    ]);
+    if (sandboxes.status === 'rejected') throw sandboxes.reason;
+    if (containers.status === 'rejected') throw containers.reason;
+    const errors: PartError[] = [];
+    const value = <T>(part: string, r: PromiseSettledResult<T>, fallback: T): T => {
+      if (r.status === 'fulfilled') return r.value;
+      errors.push({ part, message: (r.reason as Error).message });
+      return fallback;
+    };
+    const refreshed = await this.details.refresh(src, containers.value);
+    for (const message of refreshed.failures) errors.push({ part: 'ContainerStatus', message });
+    return {
+      runtime: this.runtimeInfo(),
+      conditions: value('Status', status, this.latest.conditions),
+      sandboxes: sandboxes.value,
+      containers: containers.value,
+      details: refreshed.details,
+      containerUsage: value('ListContainerStats', containerUsage, []),
+      sandboxUsage: value('ListPodSandboxStats', sandboxUsage, []),
+      imageFs: value('ImageFsInfo', imageFs, this.latest.imageFs),
+      images: value('ListImages', images, this.latest.images),
+      errors,
+      ok: true,
+    };
+  }
+}

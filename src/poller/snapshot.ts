@@ -1,0 +1,93 @@
+// The immutable picture of the node that one poll produces. Every HTTP
+// response and every metric is rendered from one Snapshot, never from the
+// runtime directly.
+import type {
+  ApiVersion, ContainerState, ContainerUsage, Image, ImageFs, PodSandbox, PodSandboxUsage, RuntimeCondition,
+} from '../cri/types.js';
+import type { LogFormat } from '../runtimes/detect.js';
+import type { WritableLayer } from '../runtimes/writable-layer.js';
+
+export interface RuntimeInfo {
+  /** Normalised runtime type: containerd, cri-o, docker, or the runtime's own name. */
+  readonly type: string;
+  /** Runtime name as reported by Version. */
+  readonly name: string;
+  readonly version: string;
+  readonly apiVersion: string;
+  /** CRI API package in use: v1 or v1alpha2; '' until negotiated. */
+  readonly criApiVersion: ApiVersion | '';
+  readonly endpoint: string;
+  readonly nodeName: string;
+}
+
+export interface PodRef {
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid: string;
+  readonly sandboxId: string;
+  readonly runtimeHandler: string;
+  /** The pod's labels, as the kubelet put them on the sandbox. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface Container {
+  readonly id: string;
+  readonly name: string;
+  readonly attempt: number;
+  readonly state: ContainerState;
+  readonly createdAt: number;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly exitCode: number;
+  readonly image: string;
+  readonly imageRef: string;
+  readonly pod: PodRef;
+  readonly logPath: string;
+  readonly logFormat: LogFormat;
+  readonly writableLayer: WritableLayer;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The container's cgroup as the runtime set it (cgroupfs path or systemd form); '' when unknown. */
+  readonly cgroupPath: string;
+  readonly runtime: { readonly name: string; readonly version: string };
+  /** Latest stats sample; absent when stats were not available this poll. */
+  readonly usage?: ContainerUsage;
+  /** True when ContainerStatus has answered for it; false means log path and times are unknown. */
+  readonly detailed: boolean;
+}
+
+export interface Pod extends PodSandbox {
+  readonly usage?: PodSandboxUsage;
+}
+
+/** One part of a poll that failed, e.g. ListPodSandboxStats. */
+export interface PartError {
+  readonly part: string;
+  readonly message: string;
+}
+
+export interface Snapshot {
+  /** Increments with every poll, successful or not. */
+  readonly seq: number;
+  /** Unix seconds when the poll that built it finished. */
+  readonly takenAt: number;
+  /** Whether the runtime answered the calls a snapshot cannot do without. */
+  readonly ok: boolean;
+  /** Unix seconds of the last successful poll; 0 when none. */
+  readonly lastSuccessAt: number;
+  readonly runtime: RuntimeInfo;
+  readonly conditions: readonly RuntimeCondition[];
+  readonly pods: readonly Pod[];
+  /** Sorted by namespace, pod, container name, attempt, id. */
+  readonly containers: readonly Container[];
+  readonly images: readonly Image[];
+  readonly imageFs: readonly ImageFs[];
+  readonly errors: readonly PartError[];
+}
+
+export function emptySnapshot(runtime: RuntimeInfo): Snapshot {
+  return Object.freeze({
+    seq: 0, takenAt: 0, ok: false, lastSuccessAt: 0, runtime,
+    conditions: [], pods: [], containers: [], images: [], imageFs: [],
+    errors: [{ part: 'poll', message: 'no poll has completed yet' }],
+  });
+}

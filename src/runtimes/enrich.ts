@@ -1,0 +1,19 @@
+// What the agent derives once per container from its verbose status: facts
+// that never change for a container ID, so they are computed when the
+// container is first seen and kept with it. The large verbose documents are
+// not kept.
+import type { ContainerDetail } from '../cri/types.js';
+import { cgroupPathFromInfo } from './cgroup-path.js';
+import type { WritableLayer } from './writable-layer.js';
+
+export interface Enrichment {
+  /** cgroupsPath from the OCI spec; '' when the runtime does not say. */
+  readonly cgroupPath: string;
+  /** Set when runtime-specific code resolved the writable layer. */
+  readonly writableLayer?: WritableLayer;
+}
+
+export type Enricher = (detail: ContainerDetail) => Promise<Enrichment> | Enrichment;
+
+/** What verbose info gives on any runtime. */
+export const enrichFromInfo: Enricher = (detail) => ({ cgroupPath: cgroupPathFromInfo(detail.info) });

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildSnapshot } from '../../src/poller/build.js';
+import { dbMain, pollResults, webApp, webSidecar, webSidecarOld, WEB_UID } from '../fixtures/poll-results.js';
+
+const ctx = { seq: 7, now: 1_700_000_500, lastSuccessAt: 1_700_000_400 };
+
+describe('buildSnapshot', () => {
+  it('joins containers with their pod, status and usage', () => {
+    const s = buildSnapshot(pollResults(), ctx);
+    const app = s.containers.find((c) => c.id === webApp.id);
+    assert.ok(app);
+    assert.deepEqual(app.pod, { name: 'web-7d9f8-abcde', namespace: 'shop', uid: WEB_UID, sandboxId: 's1'.repeat(32), runtimeHandler: 'runc', labels: { app: 'web', tier: 'front' } });
+    assert.equal(app.image, 'localhost/shop/app:1.0', 'image name from ContainerStatus, not the ID from ListContainers');
+    assert.equal(app.logPath, `/var/log/pods/shop_web-7d9f8-abcde_${WEB_UID}/app/0.log`);
+    assert.equal(app.usage?.cpuUsageCoreNanoSeconds, 1_500_000_000);
+    assert.equal(app.runtime.name, 'containerd');
+    assert.equal(app.cgroupPath, `/kubepods/burstable/pod${WEB_UID}/${webApp.id}`);
+    assert.equal(app.detailed, true);
+  });
+
+  it('orders containers by namespace, pod, name, attempt', () => {
+    const s = buildSnapshot(pollResults({ containers: [webSidecar, dbMain, webApp, webSidecarOld] }), ctx);
+    assert.deepEqual(s.containers.map((c) => `${c.pod.namespace}/${c.pod.name}/${c.name}/${c.attempt}`), [
+      'data/db-0/postgres/0', 'shop/web-7d9f8-abcde/app/0', 'shop/web-7d9f8-abcde/proxy/0', 'shop/web-7d9f8-abcde/proxy/1',
+    ]);
+  });
+
+  it('keeps a container whose status is unknown, marked as not detailed', () => {
+    const s = buildSnapshot(pollResults({ details: new Map() }), ctx);
+    const app = s.containers.find((c) => c.id === webApp.id);
+    assert.equal(app?.detailed, false);
+    assert.equal(app?.logPath, '');
+    assert.equal(app?.pod.name, 'web-7d9f8-abcde', 'Kubernetes names still come from the labels');
+  });
+
+  it('falls back to sandbox metadata for containers without kubelet labels', () => {
+    const bare = { ...dbMain, labels: {} };
+    const s = buildSnapshot(pollResults({ containers: [bare] }), ctx);
+    assert.equal(s.containers[0]?.pod.name, 'db-0');
+    assert.equal(s.containers[0]?.pod.namespace, 'data');
+    assert.equal(s.containers[0]?.name, 'postgres');
+  });
+
+  it('does not take containerd\'s snapshotter root as a writable layer', () => {
+    const s = buildSnapshot(pollResults(), ctx);
+    assert.deepEqual(s.containers.find((c) => c.id === webApp.id)?.writableLayer, { mergedDir: '', upperDir: '', source: 'none', complete: false });
+  });
+
+  it('takes CRI-O\'s per-container mountpoint from stats', () => {
+    const r = pollResults();
+    const crio = pollResults({
+      runtime: { ...r.runtime, type: 'cri-o', name: 'cri-o' },
+      containerUsage: [{ id: webApp.id, timestamp: 1, writableLayer: { mountpoint: '/var/lib/containers/storage/overlay/abc/merged' } }],
+    });
+    const layer = buildSnapshot(crio, ctx).containers.find((c) => c.id === webApp.id)?.writableLayer;
+    assert.equal(layer?.mergedDir, '/var/lib/containers/storage/overlay/abc/merged');
+    assert.equal(layer?.source, 'cri-stats');
+  });
+
+  it('records success time only for successful polls, and freezes the result', () => {
+    assert.equal(buildSnapshot(pollResults(), ctx).lastSuccessAt, ctx.now);
+    const failed = buildSnapshot(pollResults({ ok: false }), ctx);
+    assert.equal(failed.lastSuccessAt, ctx.lastSuccessAt);
+    assert.ok(Object.isFrozen(failed.containers));
+    assert.throws(() => (failed.containers as unknown[]).push(1));
+  });
+});
