@@ -46,7 +46,7 @@ function load(version: ApiVersion): { definition: protoLoader.PackageDefinition;
   if (hit) return hit;
   const source = readFileSync(join(protoDir(), 'cri', 'api.proto'), 'utf8');
   const rewritten = source.replace(/^package runtime\.v1;/m, `package runtime.${version};`);
-  const root = protobuf.parse(rewritten, { keepCase: true }).root;
+  const root = protobuf.parse(rewritten, { keepCase: false }).root;
   const definition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition) as unknown as { runtime: Record<string, CriPackage> };
   const pkg = loaded.runtime[version];

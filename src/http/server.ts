@@ -1,7 +1,7 @@
 // buildServer(deps): the whole HTTP surface, built without listening, so
 // tests drive it with inject(). Every route reads the latest snapshot; none
 // can make the agent call the runtime.
-import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyError } from 'fastify';
 import type { Snapshot } from '../poller/snapshot.js';
 import type { ExpositionCache } from '../metrics/render.js';
 import type { SelfMetrics } from '../metrics/self.js';
@@ -22,7 +22,8 @@ export interface ServerDeps {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger ? (deps.logger as never) : undefined,
-    disableRequestLogging: true,
+    // Scrapes every few seconds would drown the log; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     maxParamLength: 256,

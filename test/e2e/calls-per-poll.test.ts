@@ -1,0 +1,103 @@
+// The number of CRI calls per poll must not grow with the number of
+// containers: counted by the agent itself (cri_exporter_cri_requests_total)
+// on a real containerd at 3 and at 30 containers.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startContainerd, type Containerd } from './harness/containerd.js';
+import { e2eSkip } from './harness/preconditions.js';
+import { connectRuntime, runPod, type RuntimeClient } from './harness/pods.js';
+import { parseSamples, startAgent, waitUntil, type Agent } from './harness/agent.js';
+
+const skip = e2eSkip('CRI calls per poll', ['containerd', 'runc', 'ctr']);
+
+interface Counts { polls: number; calls: Map<string, number>; lastPoll: number }
+
+function counts(text: string): Counts {
+  const calls = new Map<string, number>();
+  for (const s of parseSamples(text, 'cri_exporter_cri_requests_total')) {
+    const method = s.labels.method as string;
+    calls.set(method, (calls.get(method) ?? 0) + s.value);
+  }
+  return {
+    polls: parseSamples(text, 'cri_exporter_poll_duration_seconds_count')[0]?.value ?? 0,
+    lastPoll: parseSamples(text, 'cri_exporter_last_poll_timestamp_seconds')[0]?.value ?? 0,
+    calls,
+  };
+}
+
+/** Reads the counters right after a poll finishes, while the loop waits for the next one. */
+async function afterPoll(agent: Agent): Promise<Counts> {
+  const start = counts(await agent.metrics());
+  let now = start;
+  await waitUntil(async () => {
+    now = counts(await agent.metrics());
+    return now.lastPoll !== start.lastPoll;
+  }, 10_000, () => 'no poll finished');
+  return now;
+}
+
+/** CRI calls per poll by method, over `polls` consecutive steady-state polls. */
+async function callsPerPoll(agent: Agent, polls: number): Promise<Map<string, number>> {
+  const a = await afterPoll(agent);
+  let b = a;
+  while (b.polls < a.polls + polls) b = await afterPoll(agent);
+  const n = b.polls - a.polls;
+  const per = new Map<string, number>();
+  for (const [method, total] of b.calls) per.set(method, (total - (a.calls.get(method) ?? 0)) / n);
+  return per;
+}
+
+function containersFor(i: number) {
+  return [{ name: 'a', command: ['sleep', '100000'] }, { name: 'b', command: ['sleep', '100000'] }].slice(0, i === 0 ? 1 : 2);
+}
+
+describe('CRI calls per poll on a real containerd', { skip }, () => {
+  let cd: Containerd;
+  let cri: RuntimeClient;
+  let agent: Agent;
+  let podCount = 0;
+
+  async function addPods(n: number, perPod: 1 | 2): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const k = podCount++;
+      await runPod(cri, {
+        name: `load-${k}`, namespace: 'calls', uid: `00000000-0000-4000-9000-${String(k).padStart(12, '0')}`, logDir: cd.logDir,
+        containers: containersFor(perPod === 1 ? 0 : 1),
+      });
+    }
+  }
+
+  before(async () => {
+    cd = await startContainerd();
+    cri = connectRuntime(cd.endpoint);
+    await addPods(1, 1);
+    await addPods(1, 2);
+    agent = await startAgent(['--runtime-endpoint', cd.endpoint, '--poll-interval', '1s']);
+  });
+
+  after(async () => {
+    await agent?.stop();
+    cri?.close();
+    await cd?.stop();
+  });
+
+  it('makes the same calls per poll at 3 and at 30 containers', async () => {
+    const listedCount = async () => (await agent.json<unknown[]>('/api/v1/containers?namespace=calls')).length;
+    await waitUntil(async () => (await listedCount()) === 3, 20_000, () => 'three containers not listed');
+    const small = await callsPerPoll(agent, 3);
+
+    await addPods(9, 2);
+    await addPods(9, 1);
+    await waitUntil(async () => (await listedCount()) === 30, 60_000, () => 'thirty containers not listed');
+    const large = await callsPerPoll(agent, 3);
+
+    assert.equal(small.get('ContainerStatus') ?? 0, 0, 'steady state asks no ContainerStatus');
+    assert.equal(large.get('ContainerStatus') ?? 0, 0, 'steady state asks no ContainerStatus');
+    const total = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y, 0);
+    assert.deepEqual(Object.fromEntries(large), Object.fromEntries(small));
+    assert.ok(total(small) <= 8, `a constant handful: ${JSON.stringify(Object.fromEntries(small))}`);
+    for (const method of ['ListContainers', 'ListPodSandbox', 'ListContainerStats', 'ListPodSandboxStats', 'Status', 'ImageFsInfo', 'ListImages']) {
+      assert.equal(large.get(method), 1, `${method} once per poll`);
+    }
+  });
+});
