@@ -1,4 +1,5 @@
 // `cri-exporter containers`: poll once and print.
+import { existsSync } from 'node:fs';
 import pino from 'pino';
 import type { Config } from '../config.js';
 import { Poller } from '../poller/poller.js';
@@ -8,6 +9,9 @@ import { StartupError } from './errors.js';
 
 export async function containersCommand(config: Config, out: NodeJS.WritableStream): Promise<void> {
   const endpoint = resolveEndpoint(config);
+  if (endpoint.socketPath !== undefined && !existsSync(endpoint.socketPath)) {
+    throw new StartupError(`no runtime socket at ${endpoint.socketPath}; is the runtime running, and is --runtime-endpoint right?`);
+  }
   const client = makeClient(config, endpoint);
   try {
     const poller = new Poller({

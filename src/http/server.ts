@@ -26,7 +26,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Ajv's default would coerce and strip; we want unknown parameters rejected with their name.
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });

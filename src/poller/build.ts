@@ -88,7 +88,7 @@ function toContainer(
       labels: sandbox?.labels ?? {},
     },
     logPath: detail?.logPath ?? '',
-    logFormat: logFormatOf(r.runtime.name),
+    logFormat: logFormatOf(r.runtime.type),
     writableLayer: known?.enrichment.writableLayer ?? writableLayerFromCri(r.runtime.type, usage),
     labels: c.labels,
     cgroupPath: known?.enrichment.cgroupPath ?? '',

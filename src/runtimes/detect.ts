@@ -17,7 +17,10 @@ export function runtimeType(runtimeName: string): string {
 
 export type LogFormat = 'cri' | 'docker-json';
 
-/** dockershim wrote Docker's json-file logs; every CRI runtime since writes the CRI format. */
-export function logFormatOf(runtimeName: string): LogFormat {
-  return runtimeName.trim().toLowerCase() === 'docker' ? 'docker-json' : 'cri';
+/**
+ * Under dockershim and cri-dockerd the kubelet's log path is a symlink to
+ * Docker's json-file log; every other CRI runtime writes the CRI format.
+ */
+export function logFormatOf(type: string): LogFormat {
+  return type === 'docker' ? 'docker-json' : 'cri';
 }
