@@ -2,7 +2,7 @@
 // no clock: everything comes in as arguments, so it is tested on literals.
 import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from '../cri/types.js';
 import { logFormatOf } from '../runtimes/detect.js';
-import { writableLayerFromCri } from '../runtimes/writable-layer.js';
+import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { KnownDetail } from './details.js';
 import type { Container, PartError, Pod, RuntimeInfo, Snapshot } from './snapshot.js';
 
@@ -19,6 +19,8 @@ export interface PollResults {
   readonly errors: readonly PartError[];
   /** False when the core lists (sandboxes, containers) could not be read. */
   readonly ok: boolean;
+  /** The runtime's per-poll writable layer source (CRI-O's stats); none by default. */
+  readonly writableLayerFromStats?: (usage: ContainerUsage | undefined) => WritableLayer | undefined;
 }
 
 export interface BuildContext {
@@ -89,7 +91,7 @@ function toContainer(
     },
     logPath: detail?.logPath ?? '',
     logFormat: logFormatOf(r.runtime.type),
-    writableLayer: known?.enrichment.writableLayer ?? writableLayerFromCri(r.runtime.type, usage),
+    writableLayer: known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage) ?? UNKNOWN_LAYER,
     labels: c.labels,
     cgroupPath: known?.enrichment.cgroupPath ?? '',
     runtime: { name: r.runtime.type, version: r.runtime.version },

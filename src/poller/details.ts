@@ -4,7 +4,7 @@
 import { CriCallError } from '../cri/errors.js';
 import type { RuntimeSource } from '../cri/source.js';
 import type { ContainerDetail, ContainerState, ContainerSummary } from '../cri/types.js';
-import { enrichFromInfo, type Enricher, type Enrichment } from '../runtimes/enrich.js';
+import type { Enricher, Enrichment } from '../runtimes/enrich.js';
 
 /** A container's status with what was derived from it. */
 export interface KnownDetail {
@@ -25,17 +25,14 @@ export interface DetailRefresh {
 export class DetailCache {
   private entries = new Map<string, Entry>();
 
-  constructor(
-    private readonly enrich: Enricher = enrichFromInfo,
-    private readonly concurrency = 8,
-  ) {}
+  constructor(private readonly concurrency = 8) {}
 
   get size(): number {
     return this.entries.size;
   }
 
   /** Brings the cache in line with `listed`, calling ContainerStatus only where needed. */
-  async refresh(source: RuntimeSource, listed: readonly ContainerSummary[]): Promise<DetailRefresh> {
+  async refresh(source: RuntimeSource, listed: readonly ContainerSummary[], enrich: Enricher): Promise<DetailRefresh> {
     const next = new Map<string, Entry>();
     const stale: ContainerSummary[] = [];
     for (const c of listed) {
@@ -46,7 +43,7 @@ export class DetailCache {
     const failures: string[] = [];
     await forEachLimited(stale, this.concurrency, async (c) => {
       try {
-        next.set(c.id, await this.fetch(source, c));
+        next.set(c.id, await this.fetch(source, c, enrich));
       } catch (err) {
         // NOT_FOUND: removed between ListContainers and now; it drops out next poll.
         if (err instanceof CriCallError && err.code === 'NOT_FOUND') return;
@@ -59,9 +56,14 @@ export class DetailCache {
     return { details: next, failures };
   }
 
-  private async fetch(source: RuntimeSource, c: ContainerSummary): Promise<Entry> {
+  /** Forgets everything, e.g. when another runtime answers on the endpoint. */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private async fetch(source: RuntimeSource, c: ContainerSummary, enrich: Enricher): Promise<Entry> {
     const full = await source.containerStatus(c.id);
-    const enrichment = await this.enrich(full);
+    const enrichment = await enrich(full);
     // Verbose info can be tens of kilobytes per container; what we need of it is in `enrichment`.
     const detail = Object.freeze({ ...full, info: {} });
     return { listedState: c.state, detail, enrichment };

@@ -4,7 +4,9 @@
 import { CriCallError } from '../cri/errors.js';
 import type { RuntimeSource } from '../cri/source.js';
 import type { RuntimeVersion } from '../cri/types.js';
+import type { AdapterFactory, RuntimeAdapter } from '../runtimes/adapter.js';
 import { runtimeType } from '../runtimes/detect.js';
+import { genericAdapter } from '../runtimes/generic.js';
 import { buildSnapshot, type PollResults } from './build.js';
 import { DetailCache } from './details.js';
 import { emptySnapshot, type PartError, type RuntimeInfo, type Snapshot } from './snapshot.js';
@@ -22,6 +24,8 @@ export interface PollerOptions {
   readonly logger: PollLogger;
   /** Receives every snapshot, in order, with how long its poll took in seconds. */
   readonly publish: (snapshot: Snapshot, seconds: number) => void;
+  /** Runtime-specific enrichment, chosen by runtime type; default: what CRI alone gives. */
+  readonly adapterFor?: AdapterFactory;
   /** Longest wait between attempts while the runtime keeps failing. */
   readonly maxBackoffMs?: number;
   readonly now?: () => number;
@@ -31,6 +35,7 @@ export class Poller {
   private latest: Snapshot;
   private version: RuntimeVersion | undefined;
   private readonly details = new DetailCache();
+  private adapter: RuntimeAdapter | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<Snapshot> | undefined;
   private failures = 0;
@@ -69,6 +74,7 @@ export class Poller {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
+    this.adapter?.close();
   }
 
   /** Runs one poll now unless one is already running, in which case it waits for that one. */
@@ -147,7 +153,7 @@ export class Poller {
 
   private async collect(): Promise<PollResults> {
     const src = this.opts.source;
-    this.version ??= await src.version();
+    const adapter = await this.ensureVersion();
     // Independent calls go out together; ListPodSandboxStats is among them
     // once, and polls never overlap, so it is never in flight twice.
     const [status, sandboxes, containers, containerUsage, sandboxUsage, imageFs, images] = await Promise.allSettled([
@@ -162,7 +168,7 @@ export class Poller {
       errors.push({ part, message: (r.reason as Error).message });
       return fallback;
     };
-    const refreshed = await this.details.refresh(src, containers.value);
+    const refreshed = await this.details.refresh(src, containers.value, (d) => adapter.enrich(d));
     for (const message of refreshed.failures) errors.push({ part: 'ContainerStatus', message });
     return {
       runtime: this.runtimeInfo(),
@@ -176,6 +182,21 @@ export class Poller {
       images: value('ListImages', images, this.latest.images),
       errors,
       ok: true,
+      writableLayerFromStats: (u) => adapter.writableLayerFromStats(u),
     };
+  }
+
+  /** Version at start and after an outage; a different runtime type gets a fresh adapter and cache. */
+  private async ensureVersion(): Promise<RuntimeAdapter> {
+    if (this.version === undefined || this.adapter === undefined) {
+      this.version = await this.opts.source.version();
+      const type = runtimeType(this.version.runtimeName);
+      if (this.adapter?.type !== type) {
+        this.adapter?.close();
+        this.details.clear();
+        this.adapter = (this.opts.adapterFor ?? genericAdapter)(type);
+      }
+    }
+    return this.adapter;
   }
 }

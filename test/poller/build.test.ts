@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSnapshot } from '../../src/poller/build.js';
+import { genericAdapter } from '../../src/runtimes/generic.js';
 import { dbMain, pollResults, webApp, webSidecar, webSidecarOld, WEB_UID } from '../fixtures/poll-results.js';
 
 const ctx = { seq: 7, now: 1_700_000_500, lastSuccessAt: 1_700_000_400 };
@@ -43,7 +44,7 @@ describe('buildSnapshot', () => {
   });
 
   it('does not take containerd\'s snapshotter root as a writable layer', () => {
-    const s = buildSnapshot(pollResults(), ctx);
+    const s = buildSnapshot(pollResults({ writableLayerFromStats: genericAdapter('containerd').writableLayerFromStats }), ctx);
     assert.deepEqual(s.containers.find((c) => c.id === webApp.id)?.writableLayer, { mergedDir: '', upperDir: '', source: 'none', complete: false });
   });
 
@@ -52,6 +53,7 @@ describe('buildSnapshot', () => {
     const crio = pollResults({
       runtime: { ...r.runtime, type: 'cri-o', name: 'cri-o' },
       containerUsage: [{ id: webApp.id, timestamp: 1, writableLayer: { mountpoint: '/var/lib/containers/storage/overlay/abc/merged' } }],
+      writableLayerFromStats: genericAdapter('cri-o').writableLayerFromStats,
     });
     const layer = buildSnapshot(crio, ctx).containers.find((c) => c.id === webApp.id)?.writableLayer;
     assert.equal(layer?.mergedDir, '/var/lib/containers/storage/overlay/abc/merged');
