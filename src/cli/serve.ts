@@ -30,6 +30,7 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
     const poller = new Poller({
       source: client,
       intervalMs: config.pollIntervalMs,
+      removedGraceMs: config.removedGraceMs,
       nodeName: config.nodeName,
       endpoint: endpoint.display,
       logger,

@@ -4,7 +4,7 @@ import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } fr
 import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { KnownDetail } from './details.js';
-import type { Container, PartError, Pod, RuntimeInfo, Snapshot } from './snapshot.js';
+import type { Container, Departed, PartError, Pod, RuntimeInfo, Snapshot } from './snapshot.js';
 
 export interface PollResults {
   readonly runtime: RuntimeInfo;
@@ -27,6 +27,10 @@ export interface BuildContext {
   readonly seq: number;
   readonly now: number;
   readonly lastSuccessAt: number;
+  /** The snapshot before this one: its containers that are gone now become departed. */
+  readonly previous?: Snapshot;
+  /** How long a departed container is kept, in seconds. */
+  readonly removedGraceSeconds?: number;
 }
 
 export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
@@ -48,6 +52,7 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
     conditions: r.conditions,
     pods,
     containers,
+    departed: departedSince(ctx, containers),
     images: r.images,
     imageFs: r.imageFs,
     errors: r.errors,
@@ -98,6 +103,17 @@ function toContainer(
     usage,
     detailed: detail !== undefined,
   };
+}
+
+/** Carries departed containers forward until their grace ends, and adds the ones gone since last poll. */
+export function departedSince(ctx: BuildContext, current: readonly Container[]): Departed[] {
+  const prev = ctx.previous;
+  if (!prev) return [];
+  const grace = ctx.removedGraceSeconds ?? 0;
+  const present = new Set(current.map((c) => c.id));
+  const kept = prev.departed.filter((d) => ctx.now - d.removedAt < grace && !present.has(d.container.id));
+  const gone = grace > 0 ? prev.containers.filter((c) => !present.has(c.id)).map((container) => ({ container, removedAt: ctx.now })) : [];
+  return [...kept, ...gone];
 }
 
 function cmp(a: string, b: string): number {

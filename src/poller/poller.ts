@@ -26,6 +26,8 @@ export interface PollerOptions {
   readonly publish: (snapshot: Snapshot, seconds: number) => void;
   /** Runtime-specific enrichment, chosen by runtime type; default: what CRI alone gives. */
   readonly adapterFor?: AdapterFactory;
+  /** How long a removed container stays in the snapshot's departed list; default 0. */
+  readonly removedGraceMs?: number;
   /** Longest wait between attempts while the runtime keeps failing. */
   readonly maxBackoffMs?: number;
   readonly now?: () => number;
@@ -103,7 +105,13 @@ export class Poller {
     try {
       const results = await this.collect();
       ok = results.ok;
-      this.latest = buildSnapshot(results, { seq: this.latest.seq + 1, now: this.now(), lastSuccessAt: this.latest.lastSuccessAt });
+      this.latest = buildSnapshot(results, {
+        seq: this.latest.seq + 1,
+        now: this.now(),
+        lastSuccessAt: this.latest.lastSuccessAt,
+        previous: this.latest,
+        removedGraceSeconds: (this.opts.removedGraceMs ?? 0) / 1000,
+      });
     } catch (err) {
       this.latest = this.failedSnapshot(err as Error);
     }

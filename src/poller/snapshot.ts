@@ -59,6 +59,13 @@ export interface Pod extends PodSandbox {
   readonly usage?: PodSandboxUsage;
 }
 
+/** A container the runtime no longer lists, kept for log discovery until the grace period ends. */
+export interface Departed {
+  readonly container: Container;
+  /** Unix seconds of the first poll that no longer listed it. */
+  readonly removedAt: number;
+}
+
 /** One part of a poll that failed, e.g. ListPodSandboxStats. */
 export interface PartError {
   readonly part: string;
@@ -79,6 +86,8 @@ export interface Snapshot {
   readonly pods: readonly Pod[];
   /** Sorted by namespace, pod, container name, attempt, id. */
   readonly containers: readonly Container[];
+  /** Containers gone from the runtime within --removed-grace, oldest removal first. */
+  readonly departed: readonly Departed[];
   readonly images: readonly Image[];
   readonly imageFs: readonly ImageFs[];
   readonly errors: readonly PartError[];
@@ -87,7 +96,7 @@ export interface Snapshot {
 export function emptySnapshot(runtime: RuntimeInfo): Snapshot {
   return Object.freeze({
     seq: 0, takenAt: 0, ok: false, lastSuccessAt: 0, runtime,
-    conditions: [], pods: [], containers: [], images: [], imageFs: [],
+    conditions: [], pods: [], containers: [], departed: [], images: [], imageFs: [],
     errors: [{ part: 'poll', message: 'no poll has completed yet' }],
   });
 }

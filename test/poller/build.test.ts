@@ -68,3 +68,24 @@ describe('buildSnapshot', () => {
     assert.throws(() => (failed.containers as unknown[]).push(1));
   });
 });
+
+describe('departed containers', () => {
+  const first = buildSnapshot(pollResults(), { seq: 1, now: 1000, lastSuccessAt: 0 });
+  const withoutApp = pollResults({ containers: pollResults().containers.filter((c) => c.id !== webApp.id) });
+
+  it('keeps a removed container for the grace period, then drops it', () => {
+    const second = buildSnapshot(withoutApp, { seq: 2, now: 1010, lastSuccessAt: 1000, previous: first, removedGraceSeconds: 60 });
+    assert.deepEqual(second.departed.map((d) => [d.container.id, d.removedAt]), [[webApp.id, 1010]]);
+    const third = buildSnapshot(withoutApp, { seq: 3, now: 1069, lastSuccessAt: 1010, previous: second, removedGraceSeconds: 60 });
+    assert.equal(third.departed.length, 1, 'still within grace');
+    const fourth = buildSnapshot(withoutApp, { seq: 4, now: 1070, lastSuccessAt: 1069, previous: third, removedGraceSeconds: 60 });
+    assert.equal(fourth.departed.length, 0, 'grace over');
+  });
+
+  it('forgets a departed container that comes back, and keeps none without grace', () => {
+    const second = buildSnapshot(withoutApp, { seq: 2, now: 1010, lastSuccessAt: 1000, previous: first, removedGraceSeconds: 60 });
+    const back = buildSnapshot(pollResults(), { seq: 3, now: 1020, lastSuccessAt: 1010, previous: second, removedGraceSeconds: 60 });
+    assert.equal(back.departed.length, 0);
+    assert.equal(buildSnapshot(withoutApp, { seq: 2, now: 1010, lastSuccessAt: 1000, previous: first }).departed.length, 0);
+  });
+});
