@@ -10,6 +10,7 @@ import { ExpositionCache } from '../metrics/render.js';
 import { SelfMetrics } from '../metrics/self.js';
 import { Poller } from '../poller/poller.js';
 import { startDemo } from '../sim/demo.js';
+import { adapterFactory } from '../runtimes/index.js';
 import { productVersion } from '../version.js';
 import { makeClient, resolveEndpoint } from './connect.js';
 import { StartupError } from './errors.js';
@@ -31,6 +32,7 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
       source: client,
       intervalMs: config.pollIntervalMs,
       removedGraceMs: config.removedGraceMs,
+      adapterFor: adapterFactory({ runtimeEndpoint: endpoint, dockerEndpoint: config.dockerEndpoint, hostProc: config.hostProc, timeoutMs: config.criTimeoutMs }),
       nodeName: config.nodeName,
       endpoint: endpoint.display,
       logger,
