@@ -2,6 +2,7 @@
 // version negotiation (v1, then v1alpha2) remembered until reset(), and one
 // observer callback per call so the agent can count what it asks.
 import * as grpc from '@grpc/grpc-js';
+import { ReconnectWatch } from './connectivity.js';
 import * as convert from './convert.js';
 import type { Endpoint } from './endpoint.js';
 import { CriCallError, grpcCodeName } from './errors.js';
@@ -32,6 +33,7 @@ type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err
 export class CriClient {
   private negotiated: ApiVersion | undefined;
   private readonly clients = new Map<string, grpc.Client>();
+  private readonly watches: ReconnectWatch[] = [];
 
   constructor(private readonly opts: CriClientOptions) {
     if (opts.apiVersion !== 'auto') this.negotiated = opts.apiVersion;
@@ -103,7 +105,13 @@ export class CriClient {
     if (this.opts.apiVersion === 'auto') this.negotiated = undefined;
   }
 
+  /** True once after the runtime connection was lost and re-established since the last call. */
+  takeReconnect(): boolean {
+    return this.watches.map((w) => w.take()).some(Boolean);
+  }
+
   close(): void {
+    for (const w of this.watches) w.stop();
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
   }
@@ -140,6 +148,7 @@ export class CriClient {
       const Ctor = loadCriPackage(version)[service];
       c = new Ctor(this.endpointOf(service).grpcTarget, grpc.credentials.createInsecure(), this.channelOptions());
       this.clients.set(key, c);
+      if (service === 'RuntimeService') this.watches.push(new ReconnectWatch(c.getChannel()));
     }
     return c;
   }

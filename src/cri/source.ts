@@ -17,4 +17,6 @@ export interface RuntimeSource {
   imageFsInfo(): Promise<ImageFs[]>;
   listImages(): Promise<Image[]>;
   resetNegotiation(): void;
+  /** True once after the connection to the runtime was re-established. */
+  takeReconnect(): boolean;
 }

@@ -196,6 +196,7 @@ export class Poller {
 
   /** Version at start and after an outage; a different runtime type gets a fresh adapter and cache. */
   private async ensureVersion(): Promise<RuntimeAdapter> {
+    if (this.opts.source.takeReconnect()) this.version = undefined;
     if (this.version === undefined || this.adapter === undefined) {
       this.version = await this.opts.source.version();
       const type = runtimeType(this.version.runtimeName);

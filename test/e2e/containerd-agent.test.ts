@@ -137,6 +137,19 @@ describe('agent on a real containerd', { skip }, () => {
     }
   });
 
+  it('reconnects after containerd restarts on a new socket inode', async () => {
+    const upBefore = parseSamples(await agent.metrics(), 'cri_exporter_up')[0]?.value;
+    assert.equal(upBefore, 1);
+    const versionCalls = async () => parseSamples(await agent.metrics(), 'cri_exporter_cri_requests_total')
+      .filter((s) => s.labels.method === 'Version' && s.labels.code === 'OK').reduce((n, s) => n + s.value, 0);
+    const before = await versionCalls();
+    await cd.restart();
+    await waitUntil(async () => (await versionCalls()) > before, 20_000, () => `agent did not ask Version again after the restart:\n${agent.output()}`);
+    await waitUntil(async () => (await agent.get('/readyz')).status === 200, 20_000, () => 'not ready after restart');
+    assert.equal(parseSamples(await agent.metrics(), 'cri_exporter_up')[0]?.value, 1);
+    assert.equal((await listed()).length, 5, 'containers survive a containerd restart and are listed again');
+  });
+
   it('drops a removed container from /metrics after the next poll', async () => {
     const gone = pods[2]?.containerIds.side as string;
     await removeContainer(cri, gone);
