@@ -5,9 +5,9 @@ import pino from 'pino';
 import type { Config } from '../config.js';
 import { parseEndpoint, type Endpoint } from '../cri/endpoint.js';
 import { buildServer } from '../http/server.js';
-import type { Health } from '../http/health.js';
 import { ExpositionCache } from '../metrics/render.js';
 import { SelfMetrics } from '../metrics/self.js';
+import { assessHealth } from '../poller/health.js';
 import { Poller } from '../poller/poller.js';
 import { startDemo } from '../sim/demo.js';
 import { adapterFactory } from '../runtimes/index.js';
@@ -42,7 +42,7 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
       snapshot: () => poller.snapshot,
       exposition: new ExpositionCache(),
       self,
-      health: () => healthOf(poller, config),
+      health: () => assessHealth({ snapshot: poller.snapshot, lastTurnAt: poller.lastTurnAt, delayMs: poller.currentDelayMs }, config.pollIntervalMs, config.criTimeoutMs, Date.now() / 1000),
       logger,
     });
     closers.push(() => server.close());
@@ -62,19 +62,6 @@ async function endpointFor(config: Config, closers: Closer[]): Promise<Endpoint>
   const sim = await startDemo({ pods: config.demoPods });
   closers.push(() => sim.stop());
   return parseEndpoint(sim.endpoint);
-}
-
-function healthOf(poller: Poller, config: Config): Health {
-  const now = Date.now() / 1000;
-  const snap = poller.snapshot;
-  const stallLimit = (3 * (poller.currentDelayMs + 3 * config.criTimeoutMs)) / 1000;
-  const alive = poller.lastTurnAt === 0 || now - poller.lastTurnAt < stallLimit;
-  const readyWindow = (3 * config.pollIntervalMs) / 1000;
-  const ready = snap.lastSuccessAt > 0 && now - snap.lastSuccessAt <= readyWindow;
-  const reason = ready ? '' : snap.lastSuccessAt === 0
-    ? `no successful poll yet: ${snap.errors.map((e) => e.message).join('; ')}`
-    : `last successful poll ${Math.round(now - snap.lastSuccessAt)}s ago: ${snap.errors.map((e) => e.message).join('; ')}`;
-  return { alive, ready, reason: alive ? reason : `no poll started for ${Math.round(now - poller.lastTurnAt)}s` };
 }
 
 async function listen(server: FastifyInstance, config: Config): Promise<void> {

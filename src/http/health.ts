@@ -1,13 +1,8 @@
 // Liveness and readiness, as the kubelet probes them.
 import type { FastifyPluginAsync } from 'fastify';
+import type { Health } from '../poller/health.js';
 
-export interface Health {
-  /** The poll loop turned recently. */
-  readonly alive: boolean;
-  readonly ready: boolean;
-  /** Why not ready (or not alive), for the 503 body. */
-  readonly reason: string;
-}
+export type { Health };
 
 export const healthRoutes: FastifyPluginAsync<{ health: () => Health }> = async (app, { health }) => {
   app.get('/healthz', async (_req, reply) => {
