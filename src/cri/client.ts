@@ -9,7 +9,7 @@ import { CriCallError, grpcCodeName } from './errors.js';
 import { loadCriPackage } from './proto.js';
 import {
   API_VERSIONS, type ApiVersion, type ContainerDetail, type ContainerSummary, type ContainerUsage, type Image,
-  type ImageFs, type PodSandbox, type PodSandboxUsage, type RuntimeCondition, type RuntimeVersion,
+  type ImageFs, type PodSandbox, type PodSandboxDetail, type PodSandboxUsage, type RuntimeCondition, type RuntimeVersion,
 } from './types.js';
 
 /** Called once per CRI call with the RPC name, gRPC status name and duration. */
@@ -82,6 +82,11 @@ export class CriClient {
   /** Verbose status: the runtime-specific info documents are needed to find writable layers. */
   async containerStatus(id: string): Promise<ContainerDetail> {
     return convert.toContainerDetail(await this.call('RuntimeService', 'ContainerStatus', { containerId: id, verbose: true }));
+  }
+
+  /** Verbose sandbox status: containerd's info carries the sandbox config, and so the pod's log directory. */
+  async podSandboxStatus(id: string): Promise<PodSandboxDetail> {
+    return convert.toPodSandboxDetail(await this.call('RuntimeService', 'PodSandboxStatus', { podSandboxId: id, verbose: true }));
   }
 
   async listContainerStats(): Promise<ContainerUsage[]> {

@@ -3,7 +3,7 @@
 // field, so garbage from the runtime degrades to empty values, never a crash.
 import type {
   ContainerDetail, ContainerState, ContainerSummary, ContainerUsage, FilesystemUsage, Image, ImageFs,
-  NetworkInterfaceUsage, PodSandbox, PodSandboxUsage, RuntimeCondition, RuntimeVersion, SandboxState,
+  NetworkInterfaceUsage, PodSandbox, PodSandboxDetail, PodSandboxUsage, RuntimeCondition, RuntimeVersion, SandboxState,
 } from './types.js';
 
 type Raw = Record<string, unknown>;
@@ -83,6 +83,40 @@ export function toPodSandbox(s: Raw): PodSandbox {
 
 export function toPodSandboxes(r: unknown): PodSandbox[] {
   return list(obj(r).items).map(toPodSandbox).filter((s) => s.id !== '');
+}
+
+export function toPodSandboxDetail(r: unknown): PodSandboxDetail {
+  const o = obj(r);
+  const s = obj(o.status);
+  const meta = obj(s.metadata);
+  return {
+    id: str(s.id),
+    name: str(meta.name),
+    namespace: str(meta.namespace),
+    uid: str(meta.uid),
+    logDirectory: logDirectoryFromInfo(stringMap(o.info)),
+  };
+}
+
+/**
+ * The pod's log directory from verbose sandbox info. containerd puts the
+ * sandbox's CRI config there, marshalled by Go (hence snake_case); CRI-O puts
+ * the OCI spec, whose annotations name the sandbox's own log file inside that
+ * directory (<log_directory>/<sandbox id>.log). '' when neither is present.
+ */
+export function logDirectoryFromInfo(info: Readonly<Record<string, string>>): string {
+  let doc: Raw;
+  try {
+    doc = obj(JSON.parse(info.info ?? ''));
+  } catch {
+    return '';
+  }
+  const config = obj(doc.config);
+  const fromConfig = str(config.log_directory) || str(config.logDirectory);
+  if (fromConfig.startsWith('/')) return fromConfig;
+  const sandboxLog = str(obj(obj(doc.runtimeSpec).annotations)['io.kubernetes.cri-o.LogPath']);
+  const slash = sandboxLog.lastIndexOf('/');
+  return sandboxLog.startsWith('/') && slash > 0 ? sandboxLog.slice(0, slash) : '';
 }
 
 export function toContainerSummary(c: Raw): ContainerSummary {

@@ -1,7 +1,7 @@
 // The read side of CRI that the poller depends on. CriClient implements it;
 // tests may pass any other implementation.
 import type {
-  ApiVersion, ContainerDetail, ContainerSummary, ContainerUsage, Image, ImageFs, PodSandbox, PodSandboxUsage,
+  ApiVersion, ContainerDetail, ContainerSummary, ContainerUsage, Image, ImageFs, PodSandbox, PodSandboxDetail, PodSandboxUsage,
   RuntimeCondition, RuntimeVersion,
 } from './types.js';
 
@@ -12,6 +12,8 @@ export interface RuntimeSource {
   listPodSandboxes(): Promise<PodSandbox[]>;
   listContainers(): Promise<ContainerSummary[]>;
   containerStatus(id: string): Promise<ContainerDetail>;
+  /** Verbose; only for a sandbox whose containers report relative log paths. */
+  podSandboxStatus(id: string): Promise<PodSandboxDetail>;
   listContainerStats(): Promise<ContainerUsage[]>;
   listPodSandboxStats(): Promise<PodSandboxUsage[]>;
   imageFsInfo(): Promise<ImageFs[]>;

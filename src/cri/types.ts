@@ -36,6 +36,16 @@ export interface PodSandbox {
   readonly runtimeHandler: string;
 }
 
+/** What verbose PodSandboxStatus adds: asked only to resolve relative container log paths. */
+export interface PodSandboxDetail {
+  readonly id: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly uid: string;
+  /** The kubelet's log_directory for the pod, when the runtime's verbose info carries it; else ''. */
+  readonly logDirectory: string;
+}
+
 /** What ListContainers says of a container: cheap, refreshed every poll. */
 export interface ContainerSummary {
   readonly id: string;

@@ -5,6 +5,7 @@ import { CriCallError } from '../cri/errors.js';
 import type { RuntimeSource } from '../cri/source.js';
 import type { ContainerDetail, ContainerState, ContainerSummary } from '../cri/types.js';
 import type { Enricher, Enrichment } from '../runtimes/enrich.js';
+import { SandboxLogDirs } from './log-paths.js';
 
 /** A container's status with what was derived from it. */
 export interface KnownDetail {
@@ -14,7 +15,22 @@ export interface KnownDetail {
 
 interface Entry extends KnownDetail {
   readonly listedState: ContainerState;
+  /**
+   * Only while the enrichment asks to be retried: the verbose info it needs
+   * (dropped otherwise, as it can be tens of kilobytes), when to retry, and
+   * the wait before that, which doubles while the answer stays provisional.
+   */
+  readonly retry?: Retry;
 }
+
+interface Retry {
+  readonly info: ContainerDetail['info'];
+  readonly at: number;
+  readonly delayMs: number;
+}
+
+/** Longest wait between two retries of one container's enrichment. */
+const MAX_RETRY_DELAY_MS = 600_000;
 
 export interface DetailRefresh {
   readonly details: ReadonlyMap<string, KnownDetail>;
@@ -22,36 +38,52 @@ export interface DetailRefresh {
   readonly failures: readonly string[];
 }
 
+export interface DetailCacheOptions {
+  /** ContainerStatus calls in flight at once; default 8. */
+  readonly concurrency?: number;
+  /** How long before an enrichment that asked for it is tried again (first wait, then doubling); default 30 s. */
+  readonly retryEnrichMs?: number;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+}
+
 export class DetailCache {
   private entries = new Map<string, Entry>();
+  private readonly logDirs = new SandboxLogDirs();
+  private readonly concurrency: number;
+  private readonly retryEnrichMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly concurrency = 8) {}
+  constructor(opts: DetailCacheOptions = {}) {
+    this.concurrency = opts.concurrency ?? 8;
+    this.retryEnrichMs = opts.retryEnrichMs ?? 30_000;
+    this.now = opts.now ?? Date.now;
+  }
 
   get size(): number {
     return this.entries.size;
   }
 
-  /** Brings the cache in line with `listed`, calling ContainerStatus only where needed. */
+  /**
+   * Brings the cache in line with `listed`, calling ContainerStatus only
+   * where needed, and re-running enrichments that asked for it (no CRI call).
+   */
   async refresh(source: RuntimeSource, listed: readonly ContainerSummary[], enrich: Enricher): Promise<DetailRefresh> {
     const next = new Map<string, Entry>();
-    const stale: ContainerSummary[] = [];
+    const tasks: (() => Promise<void>)[] = [];
+    const failures: string[] = [];
+    const now = this.now();
     for (const c of listed) {
       const hit = this.entries.get(c.id);
-      if (hit && hit.listedState === c.state) next.set(c.id, hit);
-      else stale.push(c);
-    }
-    const failures: string[] = [];
-    await forEachLimited(stale, this.concurrency, async (c) => {
-      try {
-        next.set(c.id, await this.fetch(source, c, enrich));
-      } catch (err) {
-        // NOT_FOUND: removed between ListContainers and now; it drops out next poll.
-        if (err instanceof CriCallError && err.code === 'NOT_FOUND') return;
-        const kept = this.entries.get(c.id);
-        if (kept) next.set(c.id, kept);
-        failures.push((err as Error).message);
+      if (hit && hit.listedState === c.state) {
+        next.set(c.id, hit);
+        if (hit.retry && hit.retry.at <= now) tasks.push(() => this.reenrich(c.id, hit, enrich, next));
+      } else {
+        tasks.push(() => this.fetchInto(source, c, enrich, next, failures));
       }
-    });
+    }
+    this.logDirs.retain(new Set(listed.map((c) => c.sandboxId)));
+    await forEachLimited(tasks, this.concurrency, (task) => task());
     this.entries = next;
     return { details: next, failures };
   }
@@ -59,14 +91,45 @@ export class DetailCache {
   /** Forgets everything, e.g. when another runtime answers on the endpoint. */
   clear(): void {
     this.entries.clear();
+    this.logDirs.clear();
+  }
+
+  private async fetchInto(
+    source: RuntimeSource, c: ContainerSummary, enrich: Enricher, next: Map<string, Entry>, failures: string[],
+  ): Promise<void> {
+    try {
+      next.set(c.id, await this.fetch(source, c, enrich));
+    } catch (err) {
+      // NOT_FOUND: removed between ListContainers and now; it drops out next poll.
+      if (err instanceof CriCallError && err.code === 'NOT_FOUND') return;
+      const kept = this.entries.get(c.id);
+      if (kept) next.set(c.id, kept);
+      failures.push((err as Error).message);
+    }
   }
 
   private async fetch(source: RuntimeSource, c: ContainerSummary, enrich: Enricher): Promise<Entry> {
     const full = await source.containerStatus(c.id);
-    const enrichment = await enrich(full);
+    const resolved = { ...full, logPath: await this.logDirs.resolve(source, c, full.logPath) };
+    return this.entry(c.state, resolved, await enrich(resolved));
+  }
+
+  /** A failed retry keeps what the container had and tries again after the next interval. */
+  private async reenrich(id: string, hit: Entry, enrich: Enricher, next: Map<string, Entry>): Promise<void> {
+    const info = hit.retry?.info ?? {};
+    const delayMs = Math.min((hit.retry?.delayMs ?? this.retryEnrichMs) * 2, MAX_RETRY_DELAY_MS);
+    try {
+      next.set(id, this.entry(hit.listedState, { ...hit.detail, info }, await enrich({ ...hit.detail, info }), delayMs));
+    } catch {
+      next.set(id, { ...hit, retry: { info, at: this.now() + delayMs, delayMs } });
+    }
+  }
+
+  private entry(listedState: ContainerState, full: ContainerDetail, enrichment: Enrichment, delayMs = this.retryEnrichMs): Entry {
     // Verbose info can be tens of kilobytes per container; what we need of it is in `enrichment`.
     const detail = Object.freeze({ ...full, info: {} });
-    return { listedState: c.state, detail, enrichment };
+    const retry = enrichment.retry ? { info: full.info, at: this.now() + delayMs, delayMs } : undefined;
+    return { listedState, detail, enrichment, retry };
   }
 }
 

@@ -11,6 +11,12 @@ export interface Enrichment {
   readonly cgroupPath: string;
   /** Set when runtime-specific code resolved the writable layer. */
   readonly writableLayer?: WritableLayer;
+  /**
+   * True when a runtime-native source failed in a way that may pass (API
+   * down, deadline): the poller asks the adapter again later with the same
+   * status, without another CRI call, until the answer is final.
+   */
+  readonly retry?: boolean;
 }
 
 export type Enricher = (detail: ContainerDetail) => Promise<Enrichment> | Enrichment;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSnapshot } from '../../src/poller/build.js';
+import { layerFromStats as crioLayerFromStats } from '../../src/runtimes/crio.js';
 import { genericAdapter } from '../../src/runtimes/generic.js';
 import { dbMain, pollResults, webApp, webSidecar, webSidecarOld, WEB_UID } from '../fixtures/poll-results.js';
 
@@ -53,11 +54,12 @@ describe('buildSnapshot', () => {
     const crio = pollResults({
       runtime: { ...r.runtime, type: 'cri-o', name: 'cri-o' },
       containerUsage: [{ id: webApp.id, timestamp: 1, writableLayer: { mountpoint: '/var/lib/containers/storage/overlay/abc/merged' } }],
-      writableLayerFromStats: genericAdapter('cri-o').writableLayerFromStats,
+      writableLayerFromStats: crioLayerFromStats,
     });
     const layer = buildSnapshot(crio, ctx).containers.find((c) => c.id === webApp.id)?.writableLayer;
     assert.equal(layer?.mergedDir, '/var/lib/containers/storage/overlay/abc/merged');
     assert.equal(layer?.source, 'cri-stats');
+    assert.equal(layer?.upperDir, '/var/lib/containers/storage/overlay/abc/diff');
   });
 
   it('records success time only for successful polls, and freezes the result', () => {
