@@ -119,6 +119,8 @@ export interface SimPod {
 }
 
 export interface ContainerSpec {
+  /** A fixed container ID, e.g. a real Docker container's, to pair the simulated CRI side with a real daemon. */
+  readonly id?: string;
   readonly name: string;
   /** Registry-less reference, e.g. `localhost/demo/web:1.0`. */
   readonly image?: string;
@@ -238,7 +240,10 @@ export class World {
 
   addContainer(podId: string, spec: ContainerSpec, attempt = 0): SimContainer {
     const pod = this.requirePod('addContainer', podId);
-    const id = randomHex(this.rand, 64);
+    // Drawn even when the spec fixes the ID, so that fixing one leaves every later random value as it was.
+    const drawn = randomHex(this.rand, 64);
+    const id = spec.id ?? drawn;
+    if (this.containerMap.has(id)) throw new Error(`World.addContainer: container "${id}" exists already`);
     const state = spec.state ?? 'CONTAINER_RUNNING';
     const now = this.now() - (spec.ageSeconds ?? 0) * 1000;
     const c: SimContainer = {
