@@ -2,43 +2,23 @@
 // help text and a function from the snapshot to samples. The cAdvisor flag
 // marks what /metrics/cadvisor serves.
 import type { Container, Pod, Snapshot } from '../poller/snapshot.js';
-import type { MetricType } from './exposition.js';
+import { CGROUP_FAMILIES } from './cgroup-families.js';
+import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
 import { cadvisorLabels, CADVISOR_LABELS, podCadvisorLabels } from './labels.js';
 
-export interface Sample {
-  /** Label names of this sample, in order. */
-  readonly names: readonly string[];
-  readonly values: readonly string[];
-  readonly value: number;
-}
-
-export interface FamilySpec {
-  readonly name: string;
-  readonly type: MetricType;
-  readonly help: string;
-  readonly cadvisor: boolean;
-  readonly samples: (s: Snapshot) => Iterable<Sample>;
-}
-
-type ContainerValue = (c: Container) => number | undefined;
-
-/** A cAdvisor-style per-container family; containers without a value are left out. */
-function perContainer(name: string, type: MetricType, help: string, pick: ContainerValue, extra: Readonly<Record<string, string>> = {}): FamilySpec {
-  const extraNames = Object.keys(extra);
-  const extraValues = Object.values(extra);
-  return {
-    name, type, help, cadvisor: true,
-    *samples(s) {
-      for (const c of s.containers) {
-        const v = pick(c);
-        if (v === undefined) continue;
-        yield { names: [...CADVISOR_LABELS, ...extraNames], values: [...cadvisorLabels(c), ...extraValues], value: v };
-      }
-    },
-  };
-}
+export type { FamilySpec, Sample } from './family.js';
 
 type InterfaceField = 'rxBytes' | 'rxErrors' | 'txBytes' | 'txErrors';
+
+/**
+ * The pod's interfaces as CRI reports them; when CRI stats gave none (the
+ * call failed, or the runtime leaves network out), those read from the pod's
+ * network namespace, so bytes and errors stay next to packets and drops.
+ */
+function podInterfaces(p: Pod): readonly ({ readonly name: string } & Partial<Record<InterfaceField, number>>)[] {
+  const cri = p.usage?.interfaces ?? [];
+  return cri.length > 0 ? cri : p.netDev ?? [];
+}
 
 /** Pod-level network counters, one series per interface, as cAdvisor reports them for the pod. */
 function perInterface(name: string, help: string, field: InterfaceField): FamilySpec {
@@ -46,7 +26,7 @@ function perInterface(name: string, help: string, field: InterfaceField): Family
     name, type: 'counter', help, cadvisor: true,
     *samples(s) {
       for (const p of s.pods) {
-        for (const i of p.usage?.interfaces ?? []) {
+        for (const i of podInterfaces(p)) {
           const v = i[field];
           if (v === undefined) continue;
           yield { names: [...CADVISOR_LABELS, 'interface'], values: [...podCadvisorLabels(p, s), i.name], value: v };
@@ -91,6 +71,7 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
       for (const c of s.containers) yield { names: CADVISOR_LABELS, values: cadvisorLabels(c), value: s.takenAt };
     },
   },
+  ...CGROUP_FAMILIES,
 ];
 
 const CONTAINER_STATES = ['created', 'running', 'exited', 'unknown'] as const;
@@ -108,8 +89,10 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     *samples(s) {
       if (s.runtime.type === '') return;
       yield {
-        names: ['node', 'runtime', 'runtime_name', 'runtime_version', 'runtime_api_version', 'cri_api_version'],
-        values: [s.runtime.nodeName, s.runtime.type, s.runtime.name, s.runtime.version, s.runtime.apiVersion, s.runtime.criApiVersion],
+        // node_runtime_version: the Node object's containerRuntimeVersion ('' without the Kubernetes API), to spot a mismatch.
+        names: ['node', 'runtime', 'runtime_name', 'runtime_version', 'runtime_api_version', 'cri_api_version', 'node_runtime_version'],
+        values: [s.runtime.nodeName, s.runtime.type, s.runtime.name, s.runtime.version, s.runtime.apiVersion, s.runtime.criApiVersion,
+          s.runtime.kubernetes?.containerRuntimeVersion ?? ''],
         value: 1,
       };
     },

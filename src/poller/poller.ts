@@ -5,10 +5,12 @@ import { CriCallError } from '../cri/errors.js';
 import type { RuntimeSource } from '../cri/source.js';
 import type { RuntimeVersion } from '../cri/types.js';
 import type { AdapterFactory, RuntimeAdapter } from '../runtimes/adapter.js';
+import { crossCheck } from '../kube/node-runtime.js';
 import { runtimeType } from '../runtimes/detect.js';
 import { genericAdapter } from '../runtimes/generic.js';
 import { buildSnapshot, type PollResults } from './build.js';
 import { DetailCache } from './details.js';
+import { validContainers, validContainerUsage, validSandboxes, validSandboxUsage, type InvalidObserver } from './validate.js';
 import { emptySnapshot, type PartError, type RuntimeInfo, type Snapshot } from './snapshot.js';
 
 export interface PollLogger {
@@ -31,6 +33,12 @@ export interface PollerOptions {
   /** Longest wait between attempts while the runtime keeps failing. */
   readonly maxBackoffMs?: number;
   readonly now?: () => number;
+  /** The Node object's status.nodeInfo.containerRuntimeVersion, once read; cross-checked with Version. */
+  readonly nodeRuntimeVersion?: () => string | undefined;
+  /** Told about runtime items dropped as unusable (duplicate or malformed IDs), per poll. */
+  readonly onInvalid?: InvalidObserver;
+  /** Adds what the host rather than the runtime knows (cgroups, network namespaces) to each built snapshot; must not throw. */
+  readonly hostStats?: (snapshot: Snapshot) => Promise<Snapshot>;
 }
 
 export class Poller {
@@ -112,6 +120,7 @@ export class Poller {
         previous: this.latest,
         removedGraceSeconds: (this.opts.removedGraceMs ?? 0) / 1000,
       });
+      if (this.opts.hostStats) this.latest = await this.opts.hostStats(this.latest);
     } catch (err) {
       this.latest = this.failedSnapshot(err as Error);
     }
@@ -148,14 +157,17 @@ export class Poller {
 
   private runtimeInfo(): RuntimeInfo {
     const v = this.version;
+    const type = v ? runtimeType(v.runtimeName) : '';
+    const nodeValue = this.opts.nodeRuntimeVersion?.();
     return Object.freeze({
-      type: v ? runtimeType(v.runtimeName) : '',
+      type,
       name: v?.runtimeName ?? '',
       version: v?.runtimeVersion ?? '',
       apiVersion: v?.runtimeApiVersion ?? '',
       criApiVersion: this.opts.source.apiVersion ?? '',
       endpoint: this.opts.endpoint,
       nodeName: this.opts.nodeName,
+      ...(nodeValue === undefined ? {} : { kubernetes: crossCheck({ type, version: v?.runtimeVersion ?? '' }, nodeValue) }),
     });
   }
 
@@ -176,16 +188,18 @@ export class Poller {
       errors.push({ part, message: (r.reason as Error).message });
       return fallback;
     };
-    const refreshed = await this.details.refresh(src, containers.value, (d) => adapter.enrich(d));
+    const invalid: InvalidObserver = this.opts.onInvalid ?? (() => undefined);
+    const listed = validContainers(containers.value, invalid);
+    const refreshed = await this.details.refresh(src, listed, (d) => adapter.enrich(d));
     for (const message of refreshed.failures) errors.push({ part: 'ContainerStatus', message });
     return {
       runtime: this.runtimeInfo(),
       conditions: value('Status', status, this.latest.conditions),
-      sandboxes: sandboxes.value,
-      containers: containers.value,
+      sandboxes: validSandboxes(sandboxes.value, invalid),
+      containers: listed,
       details: refreshed.details,
-      containerUsage: value('ListContainerStats', containerUsage, []),
-      sandboxUsage: value('ListPodSandboxStats', sandboxUsage, []),
+      containerUsage: validContainerUsage(value('ListContainerStats', containerUsage, []), invalid),
+      sandboxUsage: validSandboxUsage(value('ListPodSandboxStats', sandboxUsage, []), invalid),
       imageFs: value('ImageFsInfo', imageFs, this.latest.imageFs),
       images: value('ListImages', images, this.latest.images),
       errors,

@@ -4,6 +4,7 @@
 import type {
   ApiVersion, ContainerState, ContainerUsage, Image, ImageFs, PodSandbox, PodSandboxUsage, RuntimeCondition,
 } from '../cri/types.js';
+import type { CgroupStats, NetInterface } from '../cgroups/types.js';
 import type { LogFormat } from '../runtimes/detect.js';
 import type { WritableLayer } from '../runtimes/writable-layer.js';
 
@@ -18,6 +19,8 @@ export interface RuntimeInfo {
   readonly criApiVersion: ApiVersion | '';
   readonly endpoint: string;
   readonly nodeName: string;
+  /** The Node object's containerRuntimeVersion and whether it matches CRI's answer; absent without the Kubernetes API. */
+  readonly kubernetes?: { readonly containerRuntimeVersion: string; readonly agrees: boolean };
 }
 
 export interface PodRef {
@@ -51,12 +54,16 @@ export interface Container {
   readonly runtime: { readonly name: string; readonly version: string };
   /** Latest stats sample; absent when stats were not available this poll. */
   readonly usage?: ContainerUsage;
+  /** Read from the container's cgroup this poll; absent when not running, gone, or no cgroup mount. */
+  readonly cgroup?: CgroupStats;
   /** True when ContainerStatus has answered for it; false means log path and times are unknown. */
   readonly detailed: boolean;
 }
 
 export interface Pod extends PodSandbox {
   readonly usage?: PodSandboxUsage;
+  /** Interfaces of the pod's network namespace this poll; absent for host-network pods or when unreadable. */
+  readonly netDev?: readonly NetInterface[];
 }
 
 /** A container the runtime no longer lists, kept for log discovery until the grace period ends. */

@@ -43,6 +43,16 @@ export interface ContainerSpec {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   envs?: Record<string, string>;
+  /** linux.resources of the container config, as the kubelet sets them from requests and limits. */
+  resources?: ContainerResources;
+}
+
+/** The subset of CRI LinuxContainerResources the tests use. */
+export interface ContainerResources {
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuShares?: number;
+  memoryLimitInBytes?: number;
 }
 
 export interface PodSpec {
@@ -119,6 +129,7 @@ export async function runPod(client: RuntimeClient, spec: PodSpec): Promise<Runn
         labels: { ...c.labels, 'io.kubernetes.container.name': c.name, ...podLabels },
         annotations: { ...c.annotations, 'io.kubernetes.container.restartCount': String(attempt) },
         linux: {
+          ...(c.resources ? { resources: c.resources } : {}),
           securityContext: { namespaceOptions: { network, pid: 'CONTAINER', ipc: 'POD' } },
         },
       };

@@ -1,0 +1,68 @@
+// The cAdvisor families CRI stats lack, read from cgroups and the pods'
+// network namespaces (see src/cgroups): names, types and label sets as the
+// kubelet's /metrics/cadvisor has them, help texts our own.
+import type { CgroupStats, DeviceIo } from '../cgroups/types.js';
+import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
+import { cadvisorLabels, CADVISOR_LABELS, podCadvisorLabels } from './labels.js';
+
+const fromCgroup = (pick: (g: CgroupStats) => number | undefined): ContainerValue => (c) => (c.cgroup ? pick(c.cgroup) : undefined);
+
+/** cAdvisor reports CFS counters only for containers that have a CPU quota. */
+const withQuota = (pick: (g: CgroupStats) => number | undefined): ContainerValue =>
+  (c) => (c.cgroup?.cpuQuotaMicros === undefined ? undefined : pick(c.cgroup));
+
+type IoField = Exclude<keyof DeviceIo, 'majorMinor' | 'device'>;
+
+/** One series per container and block device, labelled with the device's /dev path. */
+function perDevice(name: string, help: string, field: IoField): FamilySpec {
+  return {
+    name, type: 'counter', help, cadvisor: true,
+    *samples(s) {
+      for (const c of s.containers) {
+        for (const d of c.cgroup?.io ?? []) {
+          yield { names: [...CADVISOR_LABELS, 'device'], values: [...cadvisorLabels(c), d.device], value: d[field] };
+        }
+      }
+    },
+  };
+}
+
+type PacketField = 'rxPackets' | 'rxDropped' | 'txPackets' | 'txDropped';
+
+/** Pod-level, one series per interface, with the labels of the CRI-based pod network families. */
+function perPodInterface(name: string, help: string, field: PacketField): FamilySpec {
+  return {
+    name, type: 'counter', help, cadvisor: true,
+    *samples(s) {
+      for (const p of s.pods) {
+        for (const i of p.netDev ?? []) {
+          yield { names: [...CADVISOR_LABELS, 'interface'], values: [...podCadvisorLabels(p, s), i.name], value: i[field] };
+        }
+      }
+    },
+  };
+}
+
+const gauge = (name: string, help: string, pick: ContainerValue): FamilySpec => perContainer(name, 'gauge', help, pick);
+const counter = (name: string, help: string, pick: ContainerValue): FamilySpec => perContainer(name, 'counter', help, pick);
+
+export const CGROUP_FAMILIES: readonly FamilySpec[] = [
+  counter('container_cpu_cfs_periods_total', 'CFS enforcement periods that elapsed while the container had runnable tasks.', withQuota((g) => g.cfsPeriods)),
+  counter('container_cpu_cfs_throttled_periods_total', 'CFS enforcement periods in which the container used up its quota and was throttled.', withQuota((g) => g.cfsThrottledPeriods)),
+  counter('container_cpu_cfs_throttled_seconds_total', 'Total time the container spent throttled by CFS, in seconds.', withQuota((g) => g.cfsThrottledSeconds)),
+  gauge('container_spec_cpu_period', 'CFS period of the container, in microseconds.', fromCgroup((g) => g.cpuPeriodMicros)),
+  gauge('container_spec_cpu_quota', 'CFS quota of the container, in microseconds of CPU time per period; absent without a quota.', fromCgroup((g) => g.cpuQuotaMicros)),
+  gauge('container_spec_cpu_shares', 'Relative CPU weight of the container, as cgroup v1 cpu.shares.', fromCgroup((g) => g.cpuShares)),
+  gauge('container_spec_memory_limit_bytes', 'Memory limit of the container in bytes; 0 means no limit.', fromCgroup((g) => g.memoryLimitBytes)),
+  gauge('container_memory_cache', 'Page cache charged to the container, in bytes.', fromCgroup((g) => g.memoryCacheBytes)),
+  gauge('container_memory_mapped_file', 'Memory-mapped file pages charged to the container, in bytes.', fromCgroup((g) => g.memoryMappedFileBytes)),
+  counter('container_oom_events_total', 'Processes of the container killed by the kernel OOM killer.', fromCgroup((g) => g.oomKills)),
+  perDevice('container_fs_reads_bytes_total', 'Bytes the container read from the block device.', 'readBytes'),
+  perDevice('container_fs_reads_total', 'Read operations the container completed on the block device.', 'reads'),
+  perDevice('container_fs_writes_bytes_total', 'Bytes the container wrote to the block device.', 'writeBytes'),
+  perDevice('container_fs_writes_total', 'Write operations the container completed on the block device.', 'writes'),
+  perPodInterface('container_network_receive_packets_total', 'Packets the pod received on the interface.', 'rxPackets'),
+  perPodInterface('container_network_receive_packets_dropped_total', 'Packets dropped while receiving on the pod\'s interface.', 'rxDropped'),
+  perPodInterface('container_network_transmit_packets_total', 'Packets the pod transmitted on the interface.', 'txPackets'),
+  perPodInterface('container_network_transmit_packets_dropped_total', 'Packets dropped while transmitting on the pod\'s interface.', 'txDropped'),
+];

@@ -1,0 +1,143 @@
+// The poll step that adds what the host knows and CRI stats lack: each
+// running container's cgroup numbers and each pod's interface counters
+// (packets, drops). It runs once per poll, after the snapshot is built, so a
+// scrape never touches the filesystem.
+import { DeviceNames } from '../cgroups/device-names.js';
+import { detectLayout, safeRelative } from '../cgroups/hierarchy.js';
+import { PodNetwork } from '../cgroups/pod-network.js';
+import { CgroupReader } from '../cgroups/reader.js';
+import type { CgroupStats, NetInterface } from '../cgroups/types.js';
+import { cgroupIdOf } from '../runtimes/cgroup-path.js';
+import type { PollLogger } from './poller.js';
+import type { Container, PartError, Pod, Snapshot } from './snapshot.js';
+
+export interface CgroupStepOptions {
+  /** --host-cgroup-root */
+  readonly cgroupRoot: string;
+  /** --host-proc */
+  readonly hostProc: string;
+  readonly logger: PollLogger;
+  /** Containers read at once; default 8. */
+  readonly concurrency?: number;
+  /** Where /sys/dev/block is; a test seam. */
+  readonly sysDevBlock?: string;
+}
+
+/** A step of the poll: takes the built snapshot, returns it with host stats added. */
+export type SnapshotStep = (snapshot: Snapshot) => Promise<Snapshot>;
+
+/** The step for the poller; an unexpected failure costs the host stats of one poll, never the poll. */
+export function cgroupStep(opts: CgroupStepOptions): SnapshotStep {
+  const step = new CgroupStep(opts);
+  return (s) => step.apply(s).catch((err: Error) =>
+    Object.freeze({ ...s, errors: Object.freeze([...s.errors, { part: 'cgroup', message: `reading host stats: ${err.message}` }]) }));
+}
+
+export class CgroupStep {
+  private reader: CgroupReader | undefined;
+  private warned = false;
+  private readonly devices: DeviceNames;
+  private readonly network: PodNetwork;
+
+  constructor(private readonly opts: CgroupStepOptions) {
+    this.devices = new DeviceNames(opts.hostProc, opts.sysDevBlock);
+    this.network = new PodNetwork(opts.hostProc);
+  }
+
+  async apply(s: Snapshot): Promise<Snapshot> {
+    const reader = await this.readerFor();
+    if (reader === undefined) return s;
+    this.devices.newPoll();
+    const errors: PartError[] = [];
+    const stats = await this.readContainers(reader, s.containers, errors);
+    const netDev = await this.readPods(reader, s, stats, errors);
+    return Object.freeze({
+      ...s,
+      containers: Object.freeze(s.containers.map((c) => withCgroup(c, stats.get(c.id)))),
+      pods: Object.freeze(s.pods.map((p) => withNetDev(p, netDev.get(p.id)))),
+      errors: Object.freeze([...s.errors, ...errors]),
+    });
+  }
+
+  /** The hierarchy is detected on first use; while there is none, once per poll (cheap) with one warning. */
+  private async readerFor(): Promise<CgroupReader | undefined> {
+    if (this.reader) return this.reader;
+    const layout = await detectLayout(this.opts.cgroupRoot);
+    if (layout === undefined) {
+      if (!this.warned) {
+        this.opts.logger.warn({ hostCgroupRoot: this.opts.cgroupRoot },
+          'no cgroup hierarchy under --host-cgroup-root; serving the CRI-based container_* families only (mount the host\'s /sys/fs/cgroup and point --host-cgroup-root at it)');
+        this.warned = true;
+      }
+      return undefined;
+    }
+    this.opts.logger.info({ hostCgroupRoot: this.opts.cgroupRoot, cgroupVersion: layout.version }, 'reading container cgroups');
+    this.reader = new CgroupReader(layout, this.devices);
+    return this.reader;
+  }
+
+  private async readContainers(reader: CgroupReader, containers: readonly Container[], errors: PartError[]): Promise<Map<string, CgroupStats>> {
+    const out = new Map<string, CgroupStats>();
+    const running = containers.filter((c) => c.state === 'running' && relativeOf(c) !== undefined);
+    await forEachLimited(running, this.opts.concurrency ?? 8, async (c) => {
+      const read = await reader.read(relativeOf(c) as string);
+      if (read.stats) out.set(c.id, read.stats);
+      for (const message of read.failures) errors.push({ part: 'cgroup', message: `container ${c.id}: ${message}` });
+    });
+    return out;
+  }
+
+  /** One process per pod is enough: its containers share the sandbox's network namespace. */
+  private async readPods(
+    reader: CgroupReader, s: Snapshot, stats: ReadonlyMap<string, CgroupStats>, errors: PartError[],
+  ): Promise<Map<string, readonly NetInterface[]>> {
+    const out = new Map<string, readonly NetInterface[]>();
+    const members = new Map<string, Container[]>();
+    for (const c of s.containers) if (stats.has(c.id)) members.set(c.pod.sandboxId, [...(members.get(c.pod.sandboxId) ?? []), c]);
+    await forEachLimited(s.pods.filter((p) => members.has(p.id)), this.opts.concurrency ?? 8, async (p) => {
+      try {
+        const ifaces = await this.podInterfaces(reader, members.get(p.id) ?? []);
+        if (ifaces) out.set(p.id, ifaces);
+      } catch (err) {
+        errors.push({ part: 'netdev', message: `pod ${p.namespace}/${p.name}: ${(err as Error).message}` });
+      }
+    });
+    return out;
+  }
+
+  private async podInterfaces(reader: CgroupReader, containers: readonly Container[]): Promise<readonly NetInterface[] | undefined> {
+    for (const c of containers) {
+      const pid = await reader.firstPid(relativeOf(c) as string);
+      if (pid !== undefined) return this.network.interfaces(pid);
+    }
+    return undefined;
+  }
+}
+
+function relativeOf(c: Container): string | undefined {
+  return c.cgroupPath === '' ? undefined : safeRelative(cgroupIdOf(c.cgroupPath));
+}
+
+function withCgroup(c: Container, cgroup: CgroupStats | undefined): Container {
+  return cgroup === undefined ? c : deepFreeze({ ...c, cgroup });
+}
+
+function withNetDev(p: Pod, netDev: readonly NetInterface[] | undefined): Pod {
+  return netDev === undefined ? p : deepFreeze({ ...p, netDev });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let index = 0;
+  const worker = async (): Promise<void> => {
+    while (index < items.length) await fn(items[index++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

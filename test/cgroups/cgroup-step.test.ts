@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { cpSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { buildSnapshot } from '../../src/poller/build.js';
+import { CgroupStep, cgroupStep } from '../../src/poller/cgroup-step.js';
+import { pollResults, webApp, WEB_UID } from '../fixtures/poll-results.js';
+import { FIXTURES, tempDir, v1Root } from './fixtures.js';
+
+const snapshot = () => buildSnapshot(pollResults(), { seq: 1, now: 1_700_000_500, lastSuccessAt: 0 });
+const WEB_APP_REL = `kubepods/burstable/pod${WEB_UID}/${webApp.id}`;
+
+function recordingLogger() {
+  const lines: { level: string; msg: string }[] = [];
+  return { lines, info: (_: object, msg: string) => lines.push({ level: 'info', msg }), warn: (_: object, msg: string) => lines.push({ level: 'warn', msg }) };
+}
+
+describe('the cgroup poll step', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let root: string;
+  let proc: string;
+  beforeEach(() => {
+    tmp = tempDir();
+    root = join(tmp.dir, 'cgroup');
+    proc = join(tmp.dir, 'proc');
+    v1Root(root, 'v1/throttled', WEB_APP_REL);
+    mkdirSync(proc);
+    cpSync(join(FIXTURES, 'proc'), proc, { recursive: true });
+  });
+  afterEach(() => tmp.remove());
+
+  const step = (logger = recordingLogger()) => new CgroupStep({ cgroupRoot: root, hostProc: proc, logger, sysDevBlock: join(tmp.dir, 'none') });
+
+  it('adds cgroup stats to running containers and interfaces to their pods', async () => {
+    mkdirSync(join(proc, '1', 'net'), { recursive: true });
+    writeFileSync(join(proc, '1', 'net', 'dev'), 'h\nh\n eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n');
+    const s = await step().apply(snapshot());
+    const app = s.containers.find((c) => c.id === webApp.id);
+    assert.equal(app?.cgroup?.cfsThrottledPeriods, 39);
+    assert.deepEqual(app?.cgroup?.io.map((d) => d.device), ['/dev/vda']);
+    assert.ok(Object.isFrozen(app) && Object.isFrozen(app?.cgroup), 'the snapshot stays immutable');
+    // The exited container is not read; the database container has no cgroup here: no stats, no error.
+    assert.deepEqual(s.containers.filter((c) => c.cgroup).map((c) => c.name), ['app']);
+    assert.deepEqual(s.errors, []);
+    const web = s.pods.find((p) => p.name === 'web-7d9f8-abcde');
+    assert.deepEqual(web?.netDev?.map((i) => [i.name, i.rxPackets, i.txPackets]), [['eth0', 11, 7]]);
+    assert.equal(s.pods.find((p) => p.name === 'db-0')?.netDev, undefined);
+  });
+
+  it('leaves out the interfaces of a pod in the host network namespace', async () => {
+    // procfs shows one net/dev entry (one inode) per network namespace.
+    mkdirSync(join(proc, '1', 'net'), { recursive: true });
+    linkSync(join(proc, '21208', 'net', 'dev'), join(proc, '1', 'net', 'dev'));
+    const s = await step().apply(snapshot());
+    assert.equal(s.pods.find((p) => p.name === 'web-7d9f8-abcde')?.netDev, undefined);
+  });
+
+  it('counts files that fail in the poll errors, by part', async () => {
+    writeFileSync(join(root, 'memory', WEB_APP_REL, 'memory.limit_in_bytes'), 'unlimited\n');
+    writeFileSync(join(proc, '21208', 'net', 'dev'), 'h\nh\n eth0: 1 2\n');
+    const s = await step().apply(snapshot());
+    assert.deepEqual(s.errors.map((e) => e.part), ['cgroup', 'netdev']);
+    assert.match(s.errors[0]?.message ?? '', new RegExp(`container ${webApp.id}: .*memory\\.limit_in_bytes: expected an integer`));
+    assert.match(s.errors[1]?.message ?? '', /pod shop\/web-7d9f8-abcde: .*net\/dev: malformed/);
+    assert.equal(s.containers.find((c) => c.id === webApp.id)?.cgroup?.memoryLimitBytes, undefined);
+  });
+
+  it('without a cgroup mount, warns once and leaves the snapshot as CRI made it', async () => {
+    const logger = recordingLogger();
+    const missing = new CgroupStep({ cgroupRoot: join(tmp.dir, 'no-cgroup'), hostProc: proc, logger });
+    const first = snapshot();
+    assert.equal(await missing.apply(first), first);
+    await missing.apply(snapshot());
+    assert.deepEqual(logger.lines.map((l) => l.level), ['warn']);
+    assert.match(logger.lines[0]?.msg ?? '', /--host-cgroup-root/);
+  });
+
+  it('never fails the poll', async () => {
+    const run = cgroupStep({ cgroupRoot: root, hostProc: proc, logger: recordingLogger() });
+    const broken = { ...snapshot(), containers: null } as unknown as ReturnType<typeof snapshot>;
+    const s = await run(broken);
+    assert.equal(s.errors.at(-1)?.part, 'cgroup');
+  });
+});

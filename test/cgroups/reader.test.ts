@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { DeviceNames } from '../../src/cgroups/device-names.js';
+import { detectLayout, safeRelative } from '../../src/cgroups/hierarchy.js';
+import { CgroupReader } from '../../src/cgroups/reader.js';
+import { fixture, tempDir, v1Root, v2Root } from './fixtures.js';
+
+const REL = 'kubepods/burstable/pod1234/c0ffee';
+
+describe('cgroup reader', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let devices: DeviceNames;
+  beforeEach(() => {
+    tmp = tempDir();
+    mkdirSync(join(tmp.dir, 'proc'));
+    writeFileSync(join(tmp.dir, 'proc', 'partitions'), fixture('proc/partitions'));
+    devices = new DeviceNames(join(tmp.dir, 'proc'), join(tmp.dir, 'no-sys'));
+  });
+  afterEach(() => tmp.remove());
+
+  async function readerAt(root: string): Promise<CgroupReader> {
+    const layout = await detectLayout(root);
+    assert.ok(layout, `a layout under ${root}`);
+    return new CgroupReader(layout, devices);
+  }
+
+  it('finds v1 controllers, co-mounted ones too, and reads a container', async () => {
+    const root = join(tmp.dir, 'v1');
+    v1Root(root, 'v1/throttled', REL);
+    const reader = await readerAt(root);
+    assert.equal(reader.layout.version, 1);
+    const read = await reader.read(REL);
+    assert.deepEqual(read.failures, []);
+    assert.deepEqual(read.stats, {
+      memoryCacheBytes: 20979712, memoryMappedFileBytes: 0, memoryLimitBytes: 268435456, oomKills: 0,
+      cfsPeriods: 40, cfsThrottledPeriods: 39, cfsThrottledSeconds: 3.067254242,
+      cpuQuotaMicros: 20000, cpuPeriodMicros: 100000, cpuShares: 256,
+      io: [{ majorMinor: '254:0', device: '/dev/vda', readBytes: 0, writeBytes: 4390912, reads: 0, writes: 57 }],
+    });
+    assert.equal(await reader.firstPid(REL), 21208);
+  });
+
+  it('reads a v2 container from its one directory', async () => {
+    const root = join(tmp.dir, 'v2');
+    v2Root(root, 'v2/limited', REL);
+    const reader = await readerAt(root);
+    assert.equal(reader.layout.version, 2);
+    const read = await reader.read(REL);
+    assert.deepEqual(read.failures, []);
+    assert.deepEqual(read.stats, {
+      memoryCacheBytes: 20979712, memoryMappedFileBytes: 1466368, memoryLimitBytes: 268435456, oomKills: 1,
+      cfsPeriods: 40, cfsThrottledPeriods: 39, cfsThrottledSeconds: 3.067254,
+      cpuQuotaMicros: 20000, cpuPeriodMicros: 100000, cpuShares: 237,
+      io: [
+        { majorMinor: '253:0', device: '253:0', readBytes: 4096, writeBytes: 0, reads: 1, writes: 0 },
+        { majorMinor: '254:0', device: '/dev/vda', readBytes: 8192, writeBytes: 4390912, reads: 2, writes: 57 },
+      ],
+    });
+    assert.equal(await reader.firstPid(REL), 21208);
+  });
+
+  it('treats a cgroup that vanished (the container exited) as no stats and no error', async () => {
+    const root = join(tmp.dir, 'v1');
+    v1Root(root, 'v1/throttled', REL);
+    const reader = await readerAt(root);
+    assert.deepEqual(await reader.read('kubepods/burstable/pod1234/gone'), { failures: [] });
+    assert.equal(await reader.firstPid('kubepods/burstable/pod1234/gone'), undefined);
+  });
+
+  it('keeps the rest when one file fails, naming the file', async () => {
+    const root = join(tmp.dir, 'v1');
+    v1Root(root, 'v1/throttled', REL);
+    writeFileSync(join(root, 'cpu,cpuacct', REL, 'cpu.shares'), 'lots\n');
+    rmSync(join(root, 'memory', REL, 'memory.stat'));
+    mkdirSync(join(root, 'memory', REL, 'memory.stat')); // EISDIR: exists but cannot be read
+    const read = await (await readerAt(root)).read(REL);
+    assert.equal(read.stats?.cpuShares, undefined);
+    assert.equal(read.stats?.memoryCacheBytes, undefined);
+    assert.equal(read.stats?.cpuQuotaMicros, 20000);
+    assert.equal(read.failures.length, 2);
+    assert.match(read.failures.join('\n'), /cpu,cpuacct\/kubepods\/burstable\/pod1234\/c0ffee\/cpu\.shares: expected an integer, found "lots"/);
+    assert.match(read.failures.join('\n'), /memory\/kubepods\/burstable\/pod1234\/c0ffee\/memory\.stat: EISDIR/);
+  });
+
+  it('says why no process could be found when cgroup.procs exists but fails', async () => {
+    const root = join(tmp.dir, 'v2');
+    v2Root(root, 'v2/limited', REL);
+    rmSync(join(root, REL, 'cgroup.procs'));
+    mkdirSync(join(root, REL, 'cgroup.procs'));
+    await assert.rejects((await readerAt(root)).firstPid(REL), /c0ffee\/cgroup\.procs: EISDIR/);
+  });
+
+  it('falls back to the non-recursive blkio files on old kernels', async () => {
+    const root = join(tmp.dir, 'v1');
+    v1Root(root, 'v1/throttled', REL);
+    const dir = join(root, 'blkio', REL);
+    rmSync(join(dir, 'blkio.throttle.io_service_bytes_recursive'));
+    rmSync(join(dir, 'blkio.throttle.io_serviced_recursive'));
+    writeFileSync(join(dir, 'blkio.throttle.io_service_bytes'), '254:0 Read 4096\n254:0 Write 0\nTotal 4096\n');
+    const read = await (await readerAt(root)).read(REL);
+    assert.deepEqual(read.stats?.io, [{ majorMinor: '254:0', device: '/dev/vda', readBytes: 4096, writeBytes: 0, reads: 0, writes: 0 }]);
+  });
+
+  it('finds no layout where no cgroup filesystem is', async () => {
+    assert.equal(await detectLayout(join(tmp.dir, 'missing')), undefined);
+    mkdirSync(join(tmp.dir, 'empty'));
+    assert.equal(await detectLayout(join(tmp.dir, 'empty')), undefined);
+  });
+
+  it('keeps runtime-given paths inside the hierarchy', () => {
+    assert.equal(safeRelative('/kubepods/pod1/abc'), 'kubepods/pod1/abc');
+    assert.equal(safeRelative('/kubepods/../../etc'), undefined);
+    assert.equal(safeRelative('/'), undefined);
+  });
+
+});
