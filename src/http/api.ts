@@ -1,8 +1,8 @@
 // /api/v1: the runtime, and every container with its log path and writable
 // layer. Served from the latest snapshot only.
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Container, Snapshot } from '../poller/snapshot.js';
+import { sendWithEtag } from './etag.js';
 import { containerFilter, containerQuerySchema, type ContainerQuery } from './filters.js';
 import { containerSchema, containerView, errorSchema, runtimeSchema, runtimeView } from './views.js';
 
@@ -19,10 +19,6 @@ export function findContainer(containers: readonly Container[], idOrPrefix: stri
   return byPrefix.length > 1 ? { ambiguous: byPrefix } : {};
 }
 
-function etagOf(body: string): string {
-  return `"${createHash('sha1').update(body).digest('base64url')}"`;
-}
-
 export const apiRoutes: FastifyPluginAsync<Opts> = async (app, { snapshot }) => {
   app.get('/runtime', { schema: { response: { 200: runtimeSchema } } }, async () => runtimeView(snapshot()));
 
@@ -31,10 +27,7 @@ export const apiRoutes: FastifyPluginAsync<Opts> = async (app, { snapshot }) => 
   }, async (req, reply) => {
     const keep = containerFilter(req.query);
     const body = JSON.stringify(snapshot().containers.filter(keep).map(containerView));
-    const etag = etagOf(body);
-    void reply.header('etag', etag).header('cache-control', 'no-cache').type('application/json; charset=utf-8');
-    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply.send(body);
+    return sendWithEtag(req, reply, body, 'application/json; charset=utf-8');
   });
 
   app.get<{ Params: { id: string } }>('/containers/:id', {

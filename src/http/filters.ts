@@ -1,5 +1,5 @@
-// The container filters shared by /api/v1/containers and, later, the log
-// discovery endpoint: a query → a predicate over containers.
+// The container filters shared by /api/v1/containers and the log discovery
+// endpoint: a query → a predicate over containers.
 import type { Container } from '../poller/snapshot.js';
 import { matches, parseSelector, SelectorError, type Selector } from './label-selector.js';
 
@@ -25,6 +25,14 @@ export const containerQuerySchema = {
     labelSelector: { type: 'string', maxLength: 4096 },
   },
 } as const;
+
+/**
+ * containerQuerySchema plus a route's own parameters: the shared filters are
+ * written once, and unknown parameters are still rejected.
+ */
+export function withContainerFilters<const P extends Record<string, object>>(extra: P) {
+  return { ...containerQuerySchema, properties: { ...containerQuerySchema.properties, ...extra } } as const;
+}
 
 /** A query parameter whose value is well-formed but means nothing valid. */
 export class QueryError extends Error {

@@ -42,6 +42,7 @@ export function runtimeView(s: Snapshot) {
     criApiVersion: s.runtime.criApiVersion,
     endpoint: s.runtime.endpoint,
     nodeName: s.runtime.nodeName,
+    kubernetes: s.runtime.kubernetes,
     conditions: s.conditions,
     lastPoll: {
       at: isoOrNull(s.takenAt),
@@ -94,6 +95,7 @@ export const runtimeSchema = {
   type: 'object',
   properties: {
     name: str, type: str, version: str, apiVersion: str, criApiVersion: str, endpoint: str, nodeName: str,
+    kubernetes: { type: 'object', properties: { containerRuntimeVersion: str, agrees: { type: 'boolean' } } },
     conditions: {
       type: 'array',
       items: { type: 'object', properties: { type: str, status: { type: 'boolean' }, reason: str, message: str } },

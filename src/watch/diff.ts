@@ -1,0 +1,39 @@
+// What changed between two consecutive snapshots, container by container.
+// Pure, so the event stream is tested on literal snapshots.
+import { isDeepStrictEqual } from 'node:util';
+import type { Container } from '../poller/snapshot.js';
+
+export type ChangeType = 'added' | 'modified' | 'removed';
+
+export interface ContainerChange {
+  readonly type: ChangeType;
+  readonly container: Container;
+}
+
+/**
+ * Added and modified in the order of `next`, then removed in the order of
+ * `prev`. Usage samples change every poll and are not a change of the
+ * container; key order of label maps (random in a runtime's Go maps) is not
+ * one either, which isDeepStrictEqual already ignores.
+ */
+export function diffContainers(prev: readonly Container[], next: readonly Container[]): ContainerChange[] {
+  const before = new Map(prev.map((c) => [c.id, c]));
+  const after = new Set(next.map((c) => c.id));
+  const changes: ContainerChange[] = [];
+  for (const c of next) {
+    const old = before.get(c.id);
+    if (old === undefined) changes.push({ type: 'added', container: c });
+    else if (!sameContainer(old, c)) changes.push({ type: 'modified', container: c });
+  }
+  for (const c of prev) if (!after.has(c.id)) changes.push({ type: 'removed', container: c });
+  return changes;
+}
+
+function sameContainer(a: Container, b: Container): boolean {
+  return isDeepStrictEqual(withoutUsage(a), withoutUsage(b));
+}
+
+function withoutUsage(c: Container): Omit<Container, 'usage'> {
+  const { usage: _usage, ...rest } = c;
+  return rest;
+}

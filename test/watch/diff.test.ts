@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildSnapshot } from '../../src/poller/build.js';
+import { diffContainers } from '../../src/watch/diff.js';
+import { dbMain, pollResults, webApp, webSidecar, webSidecarOld } from '../fixtures/poll-results.js';
+
+const at = (seq: number, overrides = {}) => buildSnapshot(pollResults(overrides), { seq, now: 1000 + seq, lastSuccessAt: 0 }).containers;
+
+describe('diffContainers', () => {
+  it('sees nothing between two polls of an unchanged node, even with new usage and shuffled labels', () => {
+    const shuffled = pollResults().containers.map((c) => ({ ...c, labels: Object.fromEntries(Object.entries(c.labels).reverse()) }));
+    const usage = pollResults().containerUsage.map((u) => ({ ...u, cpuUsageCoreNanoSeconds: (u.cpuUsageCoreNanoSeconds ?? 0) + 1 }));
+    assert.deepEqual(diffContainers(at(1), at(2, { containers: shuffled, containerUsage: usage })), []);
+  });
+
+  it('reports added, modified and removed containers', () => {
+    const before = at(1, { containers: [webApp, webSidecarOld, dbMain] });
+    const after = at(2, { containers: [webApp, webSidecarOld, webSidecar] });
+    const exited = { ...webApp, state: 'exited' as const };
+    const details = new Map(pollResults().details);
+    const known = details.get(webApp.id);
+    assert.ok(known);
+    details.set(webApp.id, { ...known, detail: { ...known.detail, state: 'exited', finishedAt: 1_700_000_020, exitCode: 1 } });
+    const after2 = at(3, { containers: [exited, webSidecarOld, webSidecar], details });
+    assert.deepEqual(diffContainers(before, after).map((c) => [c.type, c.container.id]), [['added', webSidecar.id], ['removed', dbMain.id]]);
+    const changes = diffContainers(after, after2);
+    assert.deepEqual(changes.map((c) => [c.type, c.container.id, c.container.state]), [['modified', webApp.id, 'exited']]);
+  });
+
+  it('reports every container as added against an empty start', () => {
+    assert.deepEqual(diffContainers([], at(1)).map((c) => c.type), ['added', 'added', 'added', 'added']);
+  });
+});
