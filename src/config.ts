@@ -1,5 +1,6 @@
 // Flags and environment → one frozen, validated Config. Every flag can also
 // be set as CRI_EXPORTER_<FLAG>; the flag wins. Every error names the flag.
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Endpoint, EndpointError, parseEndpoint } from './cri/endpoint.js';
@@ -12,6 +13,13 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const OUTPUTS = ['table', 'wide', 'json'] as const;
 export type Output = (typeof OUTPUTS)[number];
+export const AUTH_MODES = ['none', 'kubernetes'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+/** Go's names, as the kubelet's --tls-min-version takes them. */
+export const TLS_VERSIONS = ['VersionTLS12', 'VersionTLS13'] as const;
+export type TlsVersionName = (typeof TLS_VERSIONS)[number];
+/** Where Kubernetes mounts a pod's service-account token. */
+export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 export interface Config {
   readonly command: Command;
@@ -34,6 +42,19 @@ export interface Config {
   readonly hostCgroupRoot: string;
   readonly hostProc: string;
   readonly output: Output;
+  /** 'kubernetes': every request but the probes needs a bearer token the API server accepts and authorizes. */
+  readonly auth: AuthMode;
+  /** Whether auth was chosen by default (in a cluster) rather than set: logged at start. */
+  readonly authDefaulted: boolean;
+  /** Audiences a token must be valid for; empty means the API server's own. */
+  readonly authAudiences: readonly string[];
+  /** Kubeconfig file for the Kubernetes API; undefined means in-cluster config when in a cluster. */
+  readonly kubeconfig?: string;
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly tlsMinVersion: TlsVersionName;
+  readonly maxConcurrentRequests: number;
+  /** How long a client may take to send its request headers. */
+  readonly httpHeaderTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -68,6 +89,14 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   'host-cgroup-root': { kind: 'string', default: '/sys/fs/cgroup', help: "where the host's cgroup filesystem is mounted" },
   'host-proc': { kind: 'string', default: '/proc', help: "where the host's /proc is mounted" },
   output: { kind: 'string', default: 'table', help: `containers command output: ${OUTPUTS.join('|')}` },
+  auth: { kind: 'string', help: 'none|kubernetes: check bearer tokens with TokenReview and SubjectAccessReview (default: kubernetes in a cluster, else none)' },
+  'auth-audiences': { kind: 'string', help: 'comma-separated audiences a token must be issued for (default: the API server\'s)' },
+  kubeconfig: { kind: 'string', help: 'kubeconfig for the Kubernetes API (default: in-cluster service account)' },
+  'tls-cert-file': { kind: 'string', help: 'serve HTTPS with this PEM certificate (chain); reloaded when it changes' },
+  'tls-key-file': { kind: 'string', help: 'PEM private key of --tls-cert-file' },
+  'tls-min-version': { kind: 'string', default: 'VersionTLS12', help: `lowest TLS version accepted: ${TLS_VERSIONS.join('|')}` },
+  'max-concurrent-requests': { kind: 'string', default: '64', help: 'requests served at once; more are answered 503' },
+  'http-header-timeout': { kind: 'string', default: '10s', help: 'how long a client may take to send its request headers' },
   help: { kind: 'boolean', help: 'show this help' },
 };
 
@@ -126,7 +155,38 @@ function buildConfig(command: Command, get: (flag: string) => string | undefined
     hostCgroupRoot: get('host-cgroup-root') as string,
     hostProc: get('host-proc') as string,
     output: oneOf('output', get('output'), OUTPUTS),
+    ...accessConfig(get, env),
+    maxConcurrentRequests: integerFlag('max-concurrent-requests', get('max-concurrent-requests'), 1, 100_000),
+    httpHeaderTimeoutMs: durationFlag('http-header-timeout', get('http-header-timeout'), 100),
   };
+}
+
+type AccessConfig = Pick<Config, 'auth' | 'authDefaulted' | 'authAudiences' | 'kubeconfig' | 'tls' | 'tlsMinVersion'>;
+
+function accessConfig(get: (flag: string) => string | undefined, env: Env): AccessConfig {
+  const chosen = get('auth');
+  const auth = chosen === undefined || chosen === '' ? (inCluster(env) ? 'kubernetes' : 'none') : oneOf('auth', chosen, AUTH_MODES);
+  const audiences = (get('auth-audiences') ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  return {
+    auth,
+    authDefaulted: chosen === undefined || chosen === '',
+    authAudiences: audiences,
+    kubeconfig: get('kubeconfig') || undefined,
+    tls: tlsFiles(get('tls-cert-file'), get('tls-key-file')),
+    tlsMinVersion: oneOf('tls-min-version', get('tls-min-version'), TLS_VERSIONS),
+  };
+}
+
+/** The kubelet's rule for "running in a pod": the service host variable and a mounted token. */
+export function inCluster(env: Env): boolean {
+  return Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SERVICE_ACCOUNT_TOKEN);
+}
+
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined): Config['tls'] {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile) throw new ConfigError('tls-cert-file', 'is required with --tls-key-file');
+  if (!keyFile) throw new ConfigError('tls-key-file', 'is required with --tls-cert-file');
+  return { certFile, keyFile };
 }
 
 function optionalEndpoint(flag: string, value: string | undefined): Endpoint | undefined {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, usage } from '../src/config.js';
+import { existsSync } from 'node:fs';
+import { ConfigError, inCluster, loadConfig, SERVICE_ACCOUNT_TOKEN, usage } from '../src/config.js';
 import { parseDuration } from '../src/duration.js';
 
 describe('loadConfig', () => {
@@ -58,6 +59,61 @@ describe('loadConfig', () => {
 
   it('lists every flag in the usage text', () => {
     for (const flag of ['--runtime-endpoint', '--listen', '--poll-interval', '--demo', '--removed-grace', '--cri-api-version']) {
+      assert.ok(usage().includes(flag), flag);
+    }
+  });
+});
+
+describe('loadConfig: access control and HTTP limits', () => {
+  it('defaults to no auth outside a cluster, TLS 1.2, 64 concurrent requests and a 10 s header timeout', () => {
+    const c = loadConfig([], {});
+    assert.equal(c.auth, 'none');
+    assert.equal(c.authDefaulted, true);
+    assert.deepEqual(c.authAudiences, []);
+    assert.equal(c.tls, undefined);
+    assert.equal(c.tlsMinVersion, 'VersionTLS12');
+    assert.equal(c.maxConcurrentRequests, 64);
+    assert.equal(c.httpHeaderTimeoutMs, 10_000);
+  });
+
+  it('needs the service-account token as well as KUBERNETES_SERVICE_HOST to default to kubernetes', () => {
+    const env = { KUBERNETES_SERVICE_HOST: '10.96.0.1' };
+    assert.equal(inCluster(env), existsSync(SERVICE_ACCOUNT_TOKEN));
+    assert.equal(loadConfig([], env).auth, inCluster(env) ? 'kubernetes' : 'none');
+  });
+
+  it('reads the access flags and their variables', () => {
+    const c = loadConfig(['--auth', 'kubernetes', '--auth-audiences', 'cri-exporter, https://kubernetes.default.svc ,', '--kubeconfig', '/etc/kc',
+      '--tls-cert-file', '/tls/tls.crt', '--tls-key-file', '/tls/tls.key', '--tls-min-version', 'VersionTLS13',
+      '--max-concurrent-requests', '8', '--http-header-timeout', '2s'], {});
+    assert.equal(c.auth, 'kubernetes');
+    assert.equal(c.authDefaulted, false);
+    assert.deepEqual(c.authAudiences, ['cri-exporter', 'https://kubernetes.default.svc']);
+    assert.equal(c.kubeconfig, '/etc/kc');
+    assert.deepEqual(c.tls, { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key' });
+    assert.equal(c.tlsMinVersion, 'VersionTLS13');
+    assert.equal(c.maxConcurrentRequests, 8);
+    assert.equal(c.httpHeaderTimeoutMs, 2_000);
+    assert.equal(loadConfig([], { CRI_EXPORTER_AUTH: 'none', KUBERNETES_SERVICE_HOST: 'x' }).auth, 'none');
+  });
+
+  const errors: [string[], RegExp][] = [
+    [['--auth', 'token'], /^--auth: "token" is not one of none, kubernetes/],
+    [['--tls-min-version', 'VersionTLS11'], /^--tls-min-version: "VersionTLS11" is not one of VersionTLS12, VersionTLS13/],
+    [['--tls-min-version', '1.3'], /^--tls-min-version:/],
+    [['--tls-cert-file', '/a.crt'], /^--tls-key-file: is required with --tls-cert-file/],
+    [['--tls-key-file', '/a.key'], /^--tls-cert-file: is required with --tls-key-file/],
+    [['--max-concurrent-requests', '0'], /^--max-concurrent-requests: "0" is not a whole number/],
+    [['--http-header-timeout', 'forever'], /^--http-header-timeout: "forever" is not a duration/],
+  ];
+  for (const [argv, message] of errors) {
+    it(`rejects ${JSON.stringify(argv)} naming the flag`, () => {
+      assert.throws(() => loadConfig(argv, {}), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+    });
+  }
+
+  it('lists the new flags in the usage text', () => {
+    for (const flag of ['--auth', '--auth-audiences', '--kubeconfig', '--tls-cert-file', '--tls-key-file', '--tls-min-version', '--max-concurrent-requests', '--http-header-timeout']) {
       assert.ok(usage().includes(flag), flag);
     }
   });

@@ -7,27 +7,35 @@ import { parseEndpoint, type Endpoint } from '../cri/endpoint.js';
 import { buildServer } from '../http/server.js';
 import { ExpositionCache } from '../metrics/render.js';
 import { SelfMetrics } from '../metrics/self.js';
+import { cgroupStep } from '../poller/cgroup-step.js';
 import { assessHealth } from '../poller/health.js';
 import { Poller } from '../poller/poller.js';
 import { startDemo } from '../sim/demo.js';
 import { adapterFactory } from '../runtimes/index.js';
+import { WatchHub } from '../watch/hub.js';
 import { productVersion } from '../version.js';
+import { LOG_REDACTIONS, setupAccess } from './access.js';
 import { makeClient, resolveEndpoint } from './connect.js';
 import { StartupError } from './errors.js';
 
 type Closer = () => Promise<void> | void;
 
 export async function serve(config: Config): Promise<{ close: () => Promise<void>; server: FastifyInstance }> {
-  const logger = pino({ level: config.logLevel, base: { node: config.nodeName } });
+  const logger = pino({ level: config.logLevel, base: { node: config.nodeName }, redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } });
   const closers: Closer[] = [];
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c();
   };
   try {
+    const access = await setupAccess(config, logger, closers);
     const endpoint = await endpointFor(config, closers);
     const self = new SelfMetrics(productVersion());
     const client = makeClient(config, endpoint, self.observeCall);
-    closers.push(() => client.close());
+    closers.push(() => {
+      client.close();
+      logger.info({ endpoint: endpoint.display }, 'CRI connection closed');
+    });
+    const watch = new WatchHub();
     const poller = new Poller({
       source: client,
       intervalMs: config.pollIntervalMs,
@@ -36,7 +44,14 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
       nodeName: config.nodeName,
       endpoint: endpoint.display,
       logger,
-      publish: (s, seconds) => self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt),
+      nodeRuntimeVersion: access.nodeRuntimeVersion,
+      onInvalid: self.observeInvalid,
+      // The demo's simulated containers have no cgroups on this host.
+      hostStats: config.demo ? undefined : cgroupStep({ cgroupRoot: config.hostCgroupRoot, hostProc: config.hostProc, logger }),
+      publish: (s, seconds) => {
+        self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt);
+        watch.publish(s);
+      },
     });
     const server = buildServer({
       snapshot: () => poller.snapshot,
@@ -44,9 +59,15 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
       self,
       health: () => assessHealth({ snapshot: poller.snapshot, lastTurnAt: poller.lastTurnAt, delayMs: poller.currentDelayMs }, config.pollIntervalMs, config.criTimeoutMs, Date.now() / 1000),
       logger,
+      watch,
+      auth: access.auth,
+      https: access.https,
+      maxConcurrentRequests: config.maxConcurrentRequests,
+      headerTimeoutMs: config.httpHeaderTimeoutMs,
     });
     closers.push(() => server.close());
     await listen(server, config);
+    access.afterListen(server);
     closers.push(() => poller.stop());
     poller.start();
     logger.info({ endpoint: endpoint.display, listen: `${config.listen.host}:${config.listen.port}`, pollInterval: config.pollIntervalMs }, 'cri-exporter started');

@@ -5,10 +5,18 @@ import Fastify, { LogController, type FastifyInstance, type FastifyError } from 
 import type { Snapshot } from '../poller/snapshot.js';
 import type { ExpositionCache } from '../metrics/render.js';
 import type { SelfMetrics } from '../metrics/self.js';
+import { LogDirectories, type ReadDir } from '../discovery/log-dirs.js';
+import type { WatchHub } from '../watch/hub.js';
 import { apiRoutes } from './api.js';
+import { authPlugin, type AuthOptions } from './auth.js';
+import { drainOnClose } from './drain.js';
+import { concurrencyLimit } from './limits.js';
+import type { TlsMaterial } from './tls.js';
+import { discoveryRoutes } from './discovery.js';
 import { healthRoutes, type Health } from './health.js';
 import { metricsRoutes } from './metrics.js';
 import { QueryError } from './filters.js';
+import { watchRoutes } from './watch.js';
 
 export interface ServerDeps {
   readonly snapshot: () => Snapshot;
@@ -17,6 +25,35 @@ export interface ServerDeps {
   readonly health: () => Health;
   /** A pino logger, or false for none. */
   readonly logger?: object | false;
+  /** Container events for /api/v1/watch, fed by the poller; without it the route is absent. */
+  readonly watch?: WatchHub;
+  /** How often an idle watch stream gets a heartbeat comment; default 15 s. */
+  readonly watchHeartbeatMs?: number;
+  /** How discovery lists a log directory; default fs.readdir (tests count calls). */
+  readonly readDir?: ReadDir;
+  /** Bearer-token access control for every route but the probes; without it, none. */
+  readonly auth?: AuthOptions;
+  /** Serve HTTPS with this certificate and key (reloadable later with setSecureContext). */
+  readonly https?: TlsMaterial;
+  /** Requests served at once (503 beyond; the probes are exempt); default unlimited. */
+  readonly maxConcurrentRequests?: number;
+  /** How long a client may take to send its headers; default 10 s. */
+  readonly headerTimeoutMs?: number;
+}
+
+/** Headers beyond this are refused with 431: no legitimate client of ours sends more. */
+export const MAX_HEADER_BYTES = 16 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Node's own limits on a connection: slow or oversized headers are cut off before any route runs. */
+function nodeServerOptions(deps: ServerDeps) {
+  const headersTimeout = Math.min(deps.headerTimeoutMs ?? 10_000, REQUEST_TIMEOUT_MS);
+  return {
+    maxHeaderSize: MAX_HEADER_BYTES,
+    headersTimeout,
+    // Node checks the timeouts on this interval (30 s by default), which would stretch a short one.
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -24,19 +61,27 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     loggerInstance: deps.logger ? (deps.logger as never) : undefined,
     // Scrapes every few seconds would drown the log; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    requestTimeout: 30_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: nodeServerOptions(deps),
+    ...(deps.https ? { https: { ...nodeServerOptions(deps), ...deps.https } } : {}),
     connectionTimeout: 60_000,
     routerOptions: { maxParamLength: 256 },
     // Ajv's default would coerce and strip; we want unknown parameters rejected with their name.
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
   });
+  drainOnClose(app.server);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: 'not found', message: `no route for ${req.method} ${req.url.split('?')[0]}` });
   });
+  // Shedding comes first, so a refused request costs no review call.
+  if (deps.maxConcurrentRequests !== undefined) void app.register(concurrencyLimit, { maxConcurrentRequests: deps.maxConcurrentRequests });
+  if (deps.auth) void app.register(authPlugin, deps.auth);
   void app.register(metricsRoutes, { snapshot: deps.snapshot, exposition: deps.exposition, self: deps.self });
   void app.register(healthRoutes, { health: deps.health });
   void app.register(apiRoutes, { snapshot: deps.snapshot, prefix: '/api/v1' });
+  void app.register(discoveryRoutes, { snapshot: deps.snapshot, directories: new LogDirectories(deps.readDir), prefix: '/api/v1' });
+  if (deps.watch) void app.register(watchRoutes, { hub: deps.watch, heartbeatMs: deps.watchHeartbeatMs, prefix: '/api/v1' });
   return app;
 }
 

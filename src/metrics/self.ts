@@ -14,6 +14,7 @@ export class SelfMetrics {
   private readonly requests: Counter;
   private readonly requestDuration: Histogram;
   private readonly partErrors: Counter;
+  private readonly invalidItems: Counter;
 
   constructor(version: string) {
     const prometheus: Registry<RegistryContentType> = new Registry();
@@ -40,8 +41,17 @@ export class SelfMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     });
     this.partErrors = new Counter({ name: 'cri_exporter_poll_errors_total', help: 'Parts of a poll that failed, by part (a CRI method or "poll" when the whole poll failed).', labelNames: ['part'], registers });
+    this.invalidItems = new Counter({
+      name: 'cri_exporter_invalid_items_total', registers, labelNames: ['kind', 'reason'],
+      help: 'Items from the runtime dropped as unusable, by kind (container, sandbox, container_stats, sandbox_stats) and reason (duplicate_id, bad_id).',
+    });
     this.up.set(0);
   }
+
+  /** Counts runtime items a poll dropped; matches the poller's InvalidObserver. */
+  readonly observeInvalid = (kind: string, reason: string, count: number): void => {
+    this.invalidItems.inc({ kind, reason }, count);
+  };
 
   /** Counts one CRI call; matches the CRI client's CallObserver. */
   readonly observeCall = (method: string, code: string, seconds: number): void => {

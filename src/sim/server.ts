@@ -24,6 +24,8 @@ export interface Faults {
   podSandboxStatsFailsWithoutCgroupParent?: boolean;
   /** Pad ListContainers answers with an extra container carrying an annotation of this many bytes. */
   oversizeBytes?: number;
+  /** Rewrites an answer before it goes on the wire: hostile data a real runtime could send (tests only). */
+  rewrite?: (rpc: string, answer: Record<string, unknown>) => Record<string, unknown>;
 }
 
 export interface SimRuntimeOptions {
@@ -85,7 +87,10 @@ class Renderer {
       PodSandboxStatus: (r) => this.sandboxStatus(this.pod(str(r.podSandboxId))),
       ListContainers: (r) => ({ containers: [...this.containers(obj(r.filter)).map((c) => this.container(c)), ...this.padding()] }),
       ContainerStatus: (r) => this.containerStatus(this.containerOf(str(r.containerId)), r.verbose === true),
-      ListContainerStats: (r) => ({ stats: this.containers(obj(r.filter)).flatMap((c) => this.containerStats(c) ?? []) }),
+      ListContainerStats: (r) => {
+        this.forgetRemoved();
+        return { stats: this.containers(obj(r.filter)).flatMap((c) => this.containerStats(c) ?? []) };
+      },
       ContainerStats: (r) => ({ stats: this.containerStats(this.containerOf(str(r.containerId))) ?? null }),
       ListImages: () => ({ images: this.world.images().map((i) => this.image(i)) }),
       ImageStatus: (r) => this.imageStatus(str(obj(r.image).image)),
@@ -96,6 +101,11 @@ class Renderer {
       h.PodSandboxStats = (r) => ({ stats: this.sandboxStats(this.pod(str(r.podSandboxId))) });
     }
     return h;
+  }
+
+  /** The per-ID CPU memory of containers and pods that are gone: a long churn must not grow the simulator. */
+  private forgetRemoved(): void {
+    for (const id of this.lastCpu.keys()) if (!this.world.container(id) && !this.world.pod(id)) this.lastCpu.delete(id);
   }
 
   private pod(id: string): SimPod {
@@ -385,7 +395,8 @@ function unary(name: string, path: string, handler: Handler | undefined, ctx: Ca
       if (injected) return callback({ code: injected.code, details: injected.message });
       if (!handler) return callback({ code: grpc.status.UNIMPLEMENTED, details: `The server does not implement the method ${path}` });
       try {
-        callback(null, handler(call.request));
+        const res = handler(call.request) as Record<string, unknown>;
+        callback(null, ctx.faults.rewrite ? ctx.faults.rewrite(name, res) : res);
       } catch (err) {
         const e = err instanceof RpcError ? err : new RpcError(grpc.status.INTERNAL, `sim ${name}: ${(err as Error).message}`);
         callback({ code: e.code, details: e.message });

@@ -45,10 +45,11 @@ for (const profile of ['containerd', 'cri-o', 'docker'] as const) {
   describe(`agent on the simulated ${profile}`, () => {
     it('lists every container with its pod, log path and runtime, and labels metrics with the runtime', async () => {
       const rt = await sim(profile);
-      const agent = await agentFor(rt.endpoint);
+      // The simulated docker runtime's IDs are made up: never ask a real Docker daemon about them.
+      const agent = await agentFor(rt.endpoint, profile === 'docker' ? ['--docker-endpoint', `unix://${rt.socketPath}.no-docker`] : []);
       cleanup.push(agent.close);
       await firstPoll(agent);
-      const items = (await get(agent, '/api/v1/containers')).json() as { id: string; logPath: string; pod: { name: string; uid: string }; runtime: { name: string }; writableLayer: { mergedDir: string; source: string }; logFormat: string }[];
+      const items = (await get(agent, '/api/v1/containers')).json() as { id: string; logPath: string; pod: { name: string; uid: string }; runtime: { name: string }; writableLayer: { mergedDir: string; upperDir: string; source: string; complete: boolean }; logFormat: string }[];
       assert.equal(items.length, rt.world.containers().length);
       for (const c of items) {
         const simC = rt.world.container(c.id);
@@ -59,7 +60,11 @@ for (const profile of ['containerd', 'cri-o', 'docker'] as const) {
         assert.equal(c.logFormat, profile === 'docker' ? 'docker-json' : 'cri');
         if (profile === 'cri-o') {
           assert.match(c.writableLayer.mergedDir, /^\/var\/lib\/containers\/storage\/overlay\/[0-9a-f]+\/merged$/);
-          assert.equal(c.writableLayer.source, 'cri-stats');
+          // containers/storage keeps the layer's upper dir beside its mount point.
+          assert.equal(c.writableLayer.upperDir, c.writableLayer.mergedDir.replace(/merged$/, 'diff'));
+          // From verbose info; not complete: the simulated PIDs have no mount table that could confirm it.
+          assert.equal(c.writableLayer.source, 'crio-verbose');
+          assert.equal(c.writableLayer.complete, false);
         }
       }
       const runtime = await runtimeOf(agent);

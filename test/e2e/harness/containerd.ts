@@ -45,6 +45,8 @@ export interface Containerd {
   readonly pid: number;
   /** SIGTERM, then start again on the same dirs; running containers survive. */
   restart(): Promise<void>;
+  /** Like restart(), but stays down for `ms` in between: long enough for a client to see the runtime gone. */
+  outage(ms: number): Promise<void>;
   /** Removes all pods, stops the daemon, kills what is left of it, unmounts and deletes the dir. */
   stop(): Promise<void>;
   /** containerd, its shims and everything below them, right now. */
@@ -267,6 +269,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   async restart(): Promise<void> {
     if (this.stopped) throw new Error(`containerd in ${this.dir} was stopped; cannot restart`);
     await this.stopDaemon();
+    await this.spawnDaemon();
+    await this.waitReady();
+  }
+
+  async outage(ms: number): Promise<void> {
+    if (this.stopped) throw new Error(`containerd in ${this.dir} was stopped; cannot start it again`);
+    await this.stopDaemon();
+    await sleep(ms);
     await this.spawnDaemon();
     await this.waitReady();
   }

@@ -1,0 +1,28 @@
+// A cap on requests in progress: beyond it the agent answers 503 at once
+// instead of queueing, so a burst of scrapers (or a slow-reading client
+// holding many streams) cannot grow memory or latency without bound. The
+// probes are exempt: shedding them would get a busy agent restarted.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { pathOf, UNAUTHENTICATED_PATHS } from './auth.js';
+
+export interface LimitOptions {
+  readonly maxConcurrentRequests: number;
+}
+
+export const concurrencyLimit: FastifyPluginAsync<LimitOptions> = async (app, { maxConcurrentRequests }) => {
+  let inFlight = 0;
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (UNAUTHENTICATED_PATHS.has(pathOf(req.url))) return;
+    if (inFlight >= maxConcurrentRequests) {
+      return reply.code(503).header('retry-after', '1').type('application/json; charset=utf-8')
+        .send({ error: 'Service Unavailable', message: `more than ${maxConcurrentRequests} requests in progress; retry later` });
+    }
+    inFlight++;
+    // 'close' fires once whether the response finished or the client went away.
+    reply.raw.once('close', () => {
+      inFlight--;
+    });
+    return undefined;
+  });
+};
+(concurrencyLimit as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
