@@ -1,0 +1,41 @@
+# Container image of cri-exporter. Build and push it to your own registry:
+#
+#   docker build -t <your-registry>/cri-exporter:0.1.0 .
+#   docker push <your-registry>/cri-exporter:0.1.0
+#
+# Three stages: `build` compiles TypeScript with the dev dependencies,
+# `deps` installs the production dependencies alone, and the final stage
+# holds only node, those dependencies, the compiled program and the .proto
+# files it loads at run time. No HEALTHCHECK: Kubernetes probes /healthz and
+# /readyz (see deploy/ and helm/).
+
+# One Node.js LTS release, pinned to the patch, for every stage.
+ARG NODE_IMAGE=node:24.20.0-trixie-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+COPY package.json ./
+COPY proto ./proto
+# A numeric user that owns nothing on the host (65532, the usual "nonroot"),
+# so Kubernetes can enforce runAsNonRoot. Reaching a root-owned CRI socket
+# needs its group (supplementalGroups) or runAsUser: 0; see deploy/README.md.
+USER 65532:65532
+EXPOSE 9310
+ENTRYPOINT ["node", "dist/src/main.js"]
