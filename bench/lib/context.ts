@@ -1,0 +1,80 @@
+// What every phase of the bench is given, and the rows it hands back.
+import type { Build } from './build.js';
+import type { CellResult } from './load.js';
+
+export interface BenchContext {
+  readonly build: Build;
+  /** A private temp dir for sockets. */
+  readonly tmp: string;
+  readonly quick: boolean;
+  /** Seconds per HTTP load cell. */
+  readonly cellSeconds: number;
+  /** When set, the agent's poll children write V8 CPU profiles here (--cpu-prof). */
+  readonly profileDir?: string;
+  log(line: string): void;
+}
+
+export type RuntimeKind = 'sim' | 'containerd';
+
+export interface RenderCosts {
+  readonly renderMs: number;
+  readonly textBytes: number;
+  readonly gzipMs: number;
+  readonly gzipBytes: number;
+  readonly jsonMs: number;
+  readonly jsonBytes: number;
+}
+
+export interface PollRow {
+  readonly runtime: RuntimeKind;
+  readonly containers: number;
+  readonly pods: number;
+  readonly mode: string;
+  readonly polls: number;
+  readonly wallMs: number;
+  readonly wallMaxMs: number;
+  readonly cpuMs: number;
+  readonly callsPerPoll: number;
+  readonly callsByMethod: Record<string, number>;
+  readonly receivedBytes: number;
+  readonly sentBytes: number;
+  readonly loopBlockMaxMs: number;
+  readonly render?: RenderCosts;
+  /** Protobuf bytes of each call's answer (floor-raw rows). */
+  readonly answerBytes?: Record<string, number>;
+  /** Milliseconds each call took to answer in the last poll, all issued at once (floor-raw rows). */
+  readonly answerMs?: Record<string, number>;
+}
+
+export interface ServeRow {
+  readonly runtime: RuntimeKind;
+  readonly containers: number;
+  readonly pods: number;
+  /** Resident memory after the first poll and one request to each endpoint. */
+  readonly rssWarmBytes: number;
+  /** After the load cells, and the peak seen by the kernel. */
+  readonly rssAfterLoadBytes?: number;
+  readonly rssPeakBytes: number;
+  /** V8 heap after warm-up, from the agent's own nodejs_* metrics. */
+  readonly heapUsedBytes?: number;
+  readonly heapTotalBytes?: number;
+  readonly externalBytes?: number;
+  readonly cells: readonly CellResult[];
+  /** Agent CPU over a window at the default interval, for the real runtime. */
+  readonly idle?: { readonly seconds: number; readonly cpuMs: number; readonly millicores: number };
+}
+
+export interface SoakRow {
+  readonly containers: number;
+  readonly cyclesAsked: number;
+  readonly cycles: number;
+  readonly seconds: number;
+  readonly churnPodsPerCycle: number;
+  readonly warmCycle: number;
+  readonly rssWarmBytes: number;
+  readonly rssEndBytes: number;
+  readonly rssMaxBytes: number;
+  readonly growthPercent: number;
+  readonly samples: readonly { cycle: number; rssBytes: number; heapUsedBytes: number; containers: number }[];
+  readonly failures: readonly string[];
+}

@@ -1,0 +1,94 @@
+// Part 1–3: one poll cycle of the agent, of the floor (bare grpc-js, same
+// calls, no processing) and of the classic per-container sweep, each in its
+// own child process, all through the byte-counting proxy.
+import { join } from 'node:path';
+import { startChild } from '../lib/children.js';
+import type { BenchContext, PollRow, RenderCosts, RuntimeKind } from '../lib/context.js';
+import { LIST_CALLS, type Mode } from '../lib/poll-modes.js';
+import { startByteProxy, type ByteProxy } from '../lib/proxy.js';
+import { max, median } from '../lib/stats.js';
+
+export interface PollSubject {
+  readonly runtime: RuntimeKind;
+  readonly socketPath: string;
+  readonly containers: number;
+  readonly pods: number;
+}
+
+interface Plan {
+  readonly warmup: number;
+  readonly polls: number;
+}
+
+/**
+ * Poll counts: enough for a stable median, few enough for the time budget at
+ * 5000 containers and on containerd (whose list calls take seconds).
+ */
+function plan(mode: Mode, subject: PollSubject, quick: boolean): Plan {
+  const { containers } = subject;
+  const scale = quick ? 0.5 : 1;
+  const n = (x: number) => Math.max(1, Math.round(x * scale));
+  if (subject.runtime === 'containerd') return mode === 'classic' ? { warmup: 1, polls: n(3) } : { warmup: mode.startsWith('agent') ? 2 : 1, polls: n(8) };
+  if (mode === 'classic') return containers <= 300 ? { warmup: 1, polls: n(5) } : { warmup: containers <= 1000 ? 1 : 0, polls: n(2) };
+  if (containers <= 300) return { warmup: 3, polls: n(20) };
+  return containers <= 1000 ? { warmup: 2, polls: n(10) } : { warmup: 2, polls: n(4) };
+}
+
+interface ChildResult {
+  readonly polls: { wallMs: number; cpuMs: number; calls: Record<string, number> }[];
+  readonly receivedPerPoll: number;
+  readonly sentPerPoll: number;
+  readonly loopBlockMaxMs: number;
+  readonly render?: RenderCosts;
+  readonly answerBytes?: Record<string, number>;
+  readonly answerMs?: Record<string, number>;
+}
+
+async function runMode(ctx: BenchContext, proxy: ByteProxy, subject: PollSubject, mode: Mode, methods: readonly string[]): Promise<PollRow> {
+  const p = plan(mode, subject, ctx.quick);
+  const profile = ctx.profileDir && mode.startsWith('agent') ? join(ctx.profileDir, `${mode}-${subject.runtime}-${subject.containers}.cpuprofile`) : undefined;
+  const child = startChild(ctx.build.child('poll'), { mode, endpoint: proxy.endpoint, ...p, methods, concurrency: 8, profile });
+  child.onAsk(() => ({ ...proxy.counts() }));
+  const timer = setTimeout(() => void child.stop(), 10 * 60_000);
+  try {
+    const r = (await child.result) as unknown as ChildResult;
+    const last = r.polls[r.polls.length - 1]?.calls ?? {};
+    return {
+      runtime: subject.runtime, containers: subject.containers, pods: subject.pods, mode, polls: r.polls.length,
+      wallMs: median(r.polls.map((x) => x.wallMs)), wallMaxMs: max(r.polls.map((x) => x.wallMs)),
+      cpuMs: median(r.polls.map((x) => x.cpuMs)),
+      callsPerPoll: Object.values(last).reduce((a, b) => a + b, 0), callsByMethod: last,
+      receivedBytes: r.receivedPerPoll, sentBytes: r.sentPerPoll, loopBlockMaxMs: r.loopBlockMaxMs, render: r.render,
+      answerBytes: r.answerBytes, answerMs: r.answerMs,
+    };
+  } finally {
+    clearTimeout(timer);
+    await child.stop();
+  }
+}
+
+/** The floor makes the list calls the agent made in its last steady poll (each takes no argument). */
+function floorMethods(agent: PollRow): string[] {
+  const out: string[] = [];
+  for (const [method, n] of Object.entries(agent.callsByMethod)) {
+    if (LIST_CALLS.includes(method)) for (let i = 0; i < n; i++) out.push(method);
+  }
+  return out.length > 0 ? out : LIST_CALLS;
+}
+
+export async function measurePolls(ctx: BenchContext, subject: PollSubject): Promise<PollRow[]> {
+  const proxy = await startByteProxy(join(ctx.tmp, `proxy-${subject.runtime}-${subject.containers}.sock`), subject.socketPath);
+  try {
+    const rows: PollRow[] = [];
+    const agent = await runMode(ctx, proxy, subject, 'agent', LIST_CALLS);
+    rows.push(agent);
+    const methods = floorMethods(agent);
+    for (const mode of ['agent-cri', 'floor', 'floor-raw', 'classic'] as const) rows.push(await runMode(ctx, proxy, subject, mode, methods));
+    for (const r of rows) {
+      ctx.log(`  ${r.mode.padEnd(9)} wall ${r.wallMs.toFixed(1)} ms  cpu ${r.cpuMs.toFixed(1)} ms  calls ${r.callsPerPoll}  rx ${(r.receivedBytes / 1024).toFixed(0)} KiB`);
+    }
+    return rows;
+  } finally {
+    await proxy.close();
+  }
+}
