@@ -36,6 +36,7 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
       logger.info({ endpoint: endpoint.display }, 'CRI connection closed');
     });
     const watch = new WatchHub();
+    const exposition = new ExpositionCache();
     const poller = new Poller({
       source: client,
       intervalMs: config.pollIntervalMs,
@@ -51,11 +52,12 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
       publish: (s, seconds) => {
         self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt);
         watch.publish(s);
+        void exposition.warm(s);
       },
     });
     const server = buildServer({
       snapshot: () => poller.snapshot,
-      exposition: new ExpositionCache(),
+      exposition,
       self,
       health: () => assessHealth({ snapshot: poller.snapshot, lastTurnAt: poller.lastTurnAt, delayMs: poller.currentDelayMs }, config.pollIntervalMs, config.criTimeoutMs, Date.now() / 1000),
       logger,

@@ -28,15 +28,18 @@ function acceptsGzip(header: string | undefined): boolean {
 export const metricsRoutes: FastifyPluginAsync<Opts> = async (app, opts) => {
   const handler = (view: View) => async (req: FastifyRequest, reply: FastifyReply) => {
     const format = negotiateFormat(req.headers.accept);
-    const families = opts.exposition.get(opts.snapshot(), view, format);
+    const snapshot = opts.snapshot();
     // OpenMetrics ends with "# EOF", which prom-client writes: its text goes last.
     const own = view === 'all' ? await opts.self.text(format) : format === 'openmetrics' ? '# EOF\n' : '';
-    const body = families + own;
     void reply.type(CONTENT_TYPES[format]).header('vary', 'Accept, Accept-Encoding');
     if (acceptsGzip(req.headers['accept-encoding'])) {
-      return reply.header('content-encoding', 'gzip').send(await gzipAsync(body));
+      // Two gzip members back to back are one valid gzip stream: the large
+      // part is compressed once per snapshot, only the agent's own small
+      // families per scrape.
+      const [families, tail] = await Promise.all([opts.exposition.gzipped(snapshot, view, format), gzipAsync(own)]);
+      return reply.header('content-encoding', 'gzip').send(Buffer.concat([families, tail]));
     }
-    return reply.send(body);
+    return reply.send(opts.exposition.get(snapshot, view, format) + own);
   };
   app.get('/metrics', handler('all'));
   app.get('/metrics/cadvisor', handler('cadvisor'));

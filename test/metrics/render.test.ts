@@ -91,3 +91,15 @@ describe('metric rendering', () => {
     assert.notEqual(cache.get(next, 'all', 'prometheus'), a);
   });
 });
+
+describe('compressed exposition', () => {
+  it('compresses once per snapshot and decompresses to the same text', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const cache = new ExpositionCache();
+    const first = cache.gzipped(snapshot, 'all', 'prometheus');
+    assert.equal(cache.gzipped(snapshot, 'all', 'prometheus'), first, 'the same compression is reused');
+    assert.equal(gunzipSync(await first).toString(), cache.get(snapshot, 'all', 'prometheus'));
+    const next = { ...snapshot, seq: snapshot.seq + 1 };
+    assert.notEqual(cache.gzipped(next, 'all', 'prometheus'), first, 'a new snapshot is compressed anew');
+  });
+});
