@@ -35,7 +35,7 @@ export class CgroupReader {
 
   /**
    * A process of the cgroup, as a PID of the agent's PID namespace; undefined
-   * when it has none or none visible (the agent then needs hostPID). Throws
+   * when it has none or none visible (without hostPID it lists none: the runtime's PID is preferred). Throws
    * when no cgroup.procs could be read for a reason other than being gone.
    */
   async firstPid(rel: string): Promise<number | undefined> {

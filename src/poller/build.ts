@@ -99,6 +99,7 @@ function toContainer(
     writableLayer: known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage) ?? UNKNOWN_LAYER,
     labels: c.labels,
     cgroupPath: known?.enrichment.cgroupPath ?? '',
+    pid: known?.enrichment.pid ?? 0,
     runtime: { name: r.runtime.type, version: r.runtime.version },
     usage,
     detailed: detail !== undefined,

@@ -105,7 +105,16 @@ export class CgroupStep {
     return out;
   }
 
+  /**
+   * The runtime's PID first: it is valid under --host-proc without the agent
+   * sharing the host's PID namespace, where cgroup.procs would list none.
+   */
   private async podInterfaces(reader: CgroupReader, containers: readonly Container[]): Promise<readonly NetInterface[] | undefined> {
+    for (const c of containers) {
+      if (c.state !== 'running' || c.pid <= 0) continue;
+      const ifaces = await this.network.interfaces(c.pid);
+      if (ifaces) return ifaces;
+    }
     for (const c of containers) {
       const pid = await reader.firstPid(relativeOf(c) as string);
       if (pid !== undefined) return this.network.interfaces(pid);

@@ -4,7 +4,7 @@
 import { CriCallError } from '../cri/errors.js';
 import type { RuntimeSource } from '../cri/source.js';
 import type { ContainerDetail, ContainerState, ContainerSummary } from '../cri/types.js';
-import type { Enricher, Enrichment } from '../runtimes/enrich.js';
+import { pidFromInfo, type Enricher, type Enrichment } from '../runtimes/enrich.js';
 import { SandboxLogDirs } from './log-paths.js';
 
 /** A container's status with what was derived from it. */
@@ -129,7 +129,9 @@ export class DetailCache {
     // Verbose info can be tens of kilobytes per container; what we need of it is in `enrichment`.
     const detail = Object.freeze({ ...full, info: {} });
     const retry = enrichment.retry ? { info: full.info, at: this.now() + delayMs, delayMs } : undefined;
-    return { listedState, detail, enrichment, retry };
+    // Adapters resolve what differs between runtimes; the PID sits in the same place on all of them.
+    const withPid = enrichment.pid === undefined ? { ...enrichment, pid: pidFromInfo(full.info) } : enrichment;
+    return { listedState, detail, enrichment: withPid, retry };
   }
 }
 

@@ -51,6 +51,8 @@ export interface Container {
   readonly labels: Readonly<Record<string, string>>;
   /** The container's cgroup as the runtime set it (cgroupfs path or systemd form); '' when unknown. */
   readonly cgroupPath: string;
+  /** The container's process in the host's PID namespace, from the runtime; 0 when unknown or not running. */
+  readonly pid: number;
   readonly runtime: { readonly name: string; readonly version: string };
   /** Latest stats sample; absent when stats were not available this poll. */
   readonly usage?: ContainerUsage;

@@ -4,6 +4,7 @@
 // not kept.
 import type { ContainerDetail } from '../cri/types.js';
 import { cgroupPathFromInfo } from './cgroup-path.js';
+import { infoDoc, pidOf } from './info-doc.js';
 import type { WritableLayer } from './writable-layer.js';
 
 export interface Enrichment {
@@ -17,9 +18,20 @@ export interface Enrichment {
    * status, without another CRI call, until the answer is final.
    */
   readonly retry?: boolean;
+  /**
+   * The container's process as the runtime reports it, in the host's PID
+   * namespace (the runtime runs on the host): what --host-proc paths are
+   * built from without the agent sharing that namespace. 0 when unknown.
+   */
+  readonly pid?: number;
 }
 
 export type Enricher = (detail: ContainerDetail) => Promise<Enrichment> | Enrichment;
 
+/** containerd, CRI-O and cri-dockerd all put the PID at the top of the verbose info document. */
+export function pidFromInfo(info: Readonly<Record<string, string>>): number {
+  return pidOf(infoDoc(info)?.pid);
+}
+
 /** What verbose info gives on any runtime. */
-export const enrichFromInfo: Enricher = (detail) => ({ cgroupPath: cgroupPathFromInfo(detail.info) });
+export const enrichFromInfo: Enricher = (detail) => ({ cgroupPath: cgroupPathFromInfo(detail.info), pid: pidFromInfo(detail.info) });

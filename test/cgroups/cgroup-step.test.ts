@@ -47,6 +47,20 @@ describe('the cgroup poll step', () => {
     assert.equal(s.pods.find((p) => p.name === 'db-0')?.netDev, undefined);
   });
 
+  it('reads the pod network through the PID the runtime reports, with no cgroup.procs to see', async () => {
+    mkdirSync(join(proc, '1', 'net'), { recursive: true });
+    writeFileSync(join(proc, '1', 'net', 'dev'), 'h\nh\n eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n');
+    // As inside a pod without hostPID: the cgroup lists no process the agent can see.
+    writeFileSync(join(root, 'memory', WEB_APP_REL, 'cgroup.procs'), '');
+    mkdirSync(join(proc, '4242', 'net'), { recursive: true });
+    writeFileSync(join(proc, '4242', 'net', 'dev'), 'h\nh\n eth0: 100 5 0 1 0 0 0 0 200 4 0 2 0 0 0 0\n');
+    const base = snapshot();
+    const withPid = { ...base, containers: base.containers.map((c) => (c.id === webApp.id ? { ...c, pid: 4242 } : c)) };
+    const s = await step().apply(withPid);
+    const web = s.pods.find((p) => p.name === 'web-7d9f8-abcde');
+    assert.deepEqual(web?.netDev?.map((i) => [i.name, i.rxPackets, i.txPackets, i.rxDropped, i.txDropped]), [['eth0', 5, 4, 1, 2]]);
+  });
+
   it('leaves out the interfaces of a pod in the host network namespace', async () => {
     // procfs shows one net/dev entry (one inode) per network namespace.
     mkdirSync(join(proc, '1', 'net'), { recursive: true });
