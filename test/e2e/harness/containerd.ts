@@ -13,6 +13,7 @@ import { buildBusyboxImageTar, E2E_IMAGE_REF, importImage } from './image.js';
 import {
   connectRuntime, criCall, removeCgroup, tearDownAllPods, type RuntimeClient, type SandboxResidue,
 } from './pods.js';
+import { terminate } from './daemon.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -253,17 +254,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   private async stopDaemon(): Promise<void> {
     const child = this.child;
     if (child === undefined || !this.running()) return;
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      this.exited.then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), 10_000); }),
-    ]);
-    clearTimeout(timer); // a pending timer would keep the test process alive
-    if (timedOut) {
-      child.kill('SIGKILL');
-      await this.exited;
-    }
+    await terminate(child, this.exited, 10_000);
   }
 
   async restart(): Promise<void> {

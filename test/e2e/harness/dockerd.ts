@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isRunning, startContainerd, type Containerd } from './containerd.js';
+import { terminate } from './daemon.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -196,17 +197,7 @@ class Daemon implements Dockerd {
   private async stopDaemon(): Promise<void> {
     const child = this.child;
     if (child === undefined || !this.running()) return;
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      this.exited.then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), 15_000); }),
-    ]);
-    clearTimeout(timer); // a pending timer would keep the test process alive
-    if (timedOut) {
-      child.kill('SIGKILL');
-      await this.exited;
-    }
+    await terminate(child, this.exited, 15_000);
   }
 
   private running(): boolean {
