@@ -17,7 +17,7 @@ function list(v: unknown): Raw[] {
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
-/** int64/uint64 arrive as decimal strings; out-of-range or garbage becomes 0. */
+/** int64/uint64 arrive as numbers (or decimal strings from other loaders); out-of-range or garbage becomes 0. */
 function int(v: unknown): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
   return Number.isFinite(n) ? n : 0;

@@ -10,10 +10,19 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { ApiVersion } from './types.js';
 
-/** How messages look in JavaScript: camelCase fields, 64-bit ints as strings, enums by name. */
+/**
+ * How messages look in JavaScript: camelCase fields, 64-bit ints as numbers,
+ * enums by name. Numbers rather than strings because decoding every uint64
+ * through Long.toString was a measurable part of each poll, and convert.ts
+ * turned the strings back into numbers anyway; counters past 2^53 lose their
+ * low bits, which no byte or nanosecond counter reaches in practice.
+ * `defaults` stays true: without it an enum at its zero value (CONTAINER_CREATED,
+ * SANDBOX_READY) and a wrapper holding 0 arrive absent, which convert.ts reads
+ * as "unknown" and "not reported".
+ */
 export const LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
-  longs: String,
+  longs: Number,
   enums: String,
   defaults: true,
   oneofs: true,

@@ -2,9 +2,11 @@
 // layer. Served from the latest snapshot only.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Container, Snapshot } from '../poller/snapshot.js';
-import { sendWithEtag } from './etag.js';
+import { etagOf, sendWithEtag } from './etag.js';
 import { containerFilter, containerQuerySchema, type ContainerQuery } from './filters.js';
 import { containerSchema, containerView, errorSchema, runtimeSchema, runtimeView } from './views.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 interface Opts {
   readonly snapshot: () => Snapshot;
@@ -19,15 +21,48 @@ export function findContainer(containers: readonly Container[], idOrPrefix: stri
   return byPrefix.length > 1 ? { ambiguous: byPrefix } : {};
 }
 
+interface Serialised {
+  readonly body: string;
+  readonly etag: string;
+}
+
+/**
+ * The unfiltered container list, serialised and hashed once per snapshot:
+ * clients that poll the whole list between two polls cost a lookup, not a
+ * JSON.stringify and a SHA-1 of every container. Keyed by the snapshot object
+ * itself, which is immutable, so a new snapshot can never be served stale.
+ */
+function unfilteredList(): (s: Snapshot) => Serialised {
+  let source: Snapshot | undefined;
+  let cached: Serialised | undefined;
+  return (s) => {
+    if (s !== source || cached === undefined) {
+      const body = JSON.stringify(s.containers.map(containerView));
+      cached = { body, etag: etagOf(body) };
+      source = s;
+    }
+    return cached;
+  };
+}
+
+function isUnfiltered(q: ContainerQuery): boolean {
+  return Object.values(q).every((v) => v === undefined);
+}
+
 export const apiRoutes: FastifyPluginAsync<Opts> = async (app, { snapshot }) => {
+  const unfiltered = unfilteredList();
   app.get('/runtime', { schema: { response: { 200: runtimeSchema } } }, async () => runtimeView(snapshot()));
 
   app.get<{ Querystring: ContainerQuery }>('/containers', {
     schema: { querystring: containerQuerySchema, response: { 400: errorSchema } },
   }, async (req, reply) => {
+    if (isUnfiltered(req.query)) {
+      const { body, etag } = unfiltered(snapshot());
+      return sendWithEtag(req, reply, body, JSON_TYPE, etag);
+    }
     const keep = containerFilter(req.query);
     const body = JSON.stringify(snapshot().containers.filter(keep).map(containerView));
-    return sendWithEtag(req, reply, body, 'application/json; charset=utf-8');
+    return sendWithEtag(req, reply, body, JSON_TYPE);
   });
 
   app.get<{ Params: { id: string } }>('/containers/:id', {

@@ -18,9 +18,11 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(',').some((tag) => opaque(tag) === opaque(etag));
 }
 
-/** Sends `body` with its ETag, or 304 without a body when the client already has it. */
-export function sendWithEtag(req: FastifyRequest, reply: FastifyReply, body: string, contentType: string): FastifyReply {
-  const etag = etagOf(body);
+/**
+ * Sends `body` with its ETag, or 304 without a body when the client already has it.
+ * A caller that keeps a body across requests passes its ETag too, so it is hashed once.
+ */
+export function sendWithEtag(req: FastifyRequest, reply: FastifyReply, body: string, contentType: string, etag = etagOf(body)): FastifyReply {
   void reply.header('etag', etag).header('cache-control', 'no-cache').type(contentType);
   if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) return reply.code(304).send();
   return reply.send(body);

@@ -3,7 +3,7 @@
 // kubelet's /metrics/cadvisor has them, help texts our own.
 import type { CgroupStats, DeviceIo } from '../cgroups/types.js';
 import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
-import { cadvisorLabels, CADVISOR_LABELS, podCadvisorLabels } from './labels.js';
+import { cadvisorPrefix, extraPair, podCadvisorPrefix } from './labels.js';
 
 const fromCgroup = (pick: (g: CgroupStats) => number | undefined): ContainerValue => (c) => (c.cgroup ? pick(c.cgroup) : undefined);
 
@@ -20,7 +20,7 @@ function perDevice(name: string, help: string, field: IoField): FamilySpec {
     *samples(s) {
       for (const c of s.containers) {
         for (const d of c.cgroup?.io ?? []) {
-          yield { names: [...CADVISOR_LABELS, 'device'], values: [...cadvisorLabels(c), d.device], value: d[field] };
+          yield { labels: cadvisorPrefix(c) + extraPair('device', d.device), value: d[field] };
         }
       }
     },
@@ -35,8 +35,10 @@ function perPodInterface(name: string, help: string, field: PacketField): Family
     name, type: 'counter', help, cadvisor: true,
     *samples(s) {
       for (const p of s.pods) {
-        for (const i of p.netDev ?? []) {
-          yield { names: [...CADVISOR_LABELS, 'interface'], values: [...podCadvisorLabels(p, s), i.name], value: i[field] };
+        if (p.netDev === undefined || p.netDev.length === 0) continue;
+        const prefix = podCadvisorPrefix(p, s);
+        for (const i of p.netDev) {
+          yield { labels: prefix + extraPair('interface', i.name), value: i[field] };
         }
       }
     },

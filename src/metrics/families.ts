@@ -3,8 +3,9 @@
 // marks what /metrics/cadvisor serves.
 import type { Container, Pod, Snapshot } from '../poller/snapshot.js';
 import { CGROUP_FAMILIES } from './cgroup-families.js';
+import { labelPairs } from './exposition.js';
 import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
-import { cadvisorLabels, CADVISOR_LABELS, podCadvisorLabels } from './labels.js';
+import { cadvisorPrefix, extraPair, podCadvisorPrefix } from './labels.js';
 
 export type { FamilySpec, Sample } from './family.js';
 
@@ -26,10 +27,11 @@ function perInterface(name: string, help: string, field: InterfaceField): Family
     name, type: 'counter', help, cadvisor: true,
     *samples(s) {
       for (const p of s.pods) {
+        const prefix = podCadvisorPrefix(p, s);
         for (const i of podInterfaces(p)) {
           const v = i[field];
           if (v === undefined) continue;
-          yield { names: [...CADVISOR_LABELS, 'interface'], values: [...podCadvisorLabels(p, s), i.name], value: v };
+          yield { labels: prefix + extraPair('interface', i.name), value: v };
         }
       }
     },
@@ -60,7 +62,7 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
     *samples(s) {
       for (const p of s.pods) {
         if (p.usage?.processes === undefined) continue;
-        yield { names: CADVISOR_LABELS, values: podCadvisorLabels(p, s), value: p.usage.processes };
+        yield { labels: podCadvisorPrefix(p, s), value: p.usage.processes };
       }
     },
   },
@@ -68,7 +70,7 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
   {
     name: 'container_last_seen', type: 'gauge', help: 'Last time a container was seen by the exporter.', cadvisor: true,
     *samples(s) {
-      for (const c of s.containers) yield { names: CADVISOR_LABELS, values: cadvisorLabels(c), value: s.takenAt };
+      for (const c of s.containers) yield { labels: cadvisorPrefix(c), value: s.takenAt };
     },
   },
   ...CGROUP_FAMILIES,
@@ -90,9 +92,9 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
       if (s.runtime.type === '') return;
       yield {
         // node_runtime_version: the Node object's containerRuntimeVersion ('' without the Kubernetes API), to spot a mismatch.
-        names: ['node', 'runtime', 'runtime_name', 'runtime_version', 'runtime_api_version', 'cri_api_version', 'node_runtime_version'],
-        values: [s.runtime.nodeName, s.runtime.type, s.runtime.name, s.runtime.version, s.runtime.apiVersion, s.runtime.criApiVersion,
-          s.runtime.kubernetes?.containerRuntimeVersion ?? ''],
+        labels: labelPairs(['node', 'runtime', 'runtime_name', 'runtime_version', 'runtime_api_version', 'cri_api_version', 'node_runtime_version'],
+          [s.runtime.nodeName, s.runtime.type, s.runtime.name, s.runtime.version, s.runtime.apiVersion, s.runtime.criApiVersion,
+            s.runtime.kubernetes?.containerRuntimeVersion ?? '']),
         value: 1,
       };
     },
@@ -102,7 +104,7 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     *samples(s) {
       for (const c of s.conditions) {
         for (const status of ['true', 'false']) {
-          yield { names: ['node', 'runtime', 'condition', 'status'], values: [s.runtime.nodeName, s.runtime.type, c.type, status], value: String(c.status) === status ? 1 : 0 };
+          yield { labels: labelPairs(['node', 'runtime', 'condition', 'status'], [s.runtime.nodeName, s.runtime.type, c.type, status]), value: String(c.status) === status ? 1 : 0 };
         }
       }
     },
@@ -112,8 +114,8 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     *samples(s) {
       for (const c of s.containers) {
         yield {
-          names: ['namespace', 'pod', 'container', 'container_id', 'image', 'image_ref', 'runtime', 'runtime_handler', 'log_path', 'writable_layer'],
-          values: [c.pod.namespace, c.pod.name, c.name, c.id, c.image, c.imageRef, c.runtime.name, c.pod.runtimeHandler, c.logPath, layerPath(c)],
+          labels: labelPairs(['namespace', 'pod', 'container', 'container_id', 'image', 'image_ref', 'runtime', 'runtime_handler', 'log_path', 'writable_layer'],
+            [c.pod.namespace, c.pod.name, c.name, c.id, c.image, c.imageRef, c.runtime.name, c.pod.runtimeHandler, c.logPath, layerPath(c)]),
           value: 1,
         };
       }
@@ -123,8 +125,10 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     name: 'cri_container_state', type: 'gauge', help: 'Container state as the runtime reports it: 1 for the current state.', cadvisor: false,
     *samples(s) {
       for (const c of s.containers) {
+        // The key is escaped once for the container's four state series.
+        const key = labelPairs(CONTAINER_KEY, containerKey(c));
         for (const state of CONTAINER_STATES) {
-          yield { names: [...CONTAINER_KEY, 'state'], values: [...containerKey(c), state], value: c.state === state ? 1 : 0 };
+          yield { labels: key + extraPair('state', state), value: c.state === state ? 1 : 0 };
         }
       }
     },
@@ -132,14 +136,14 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
   {
     name: 'cri_container_restart_attempt', type: 'gauge', help: 'Restart attempt of the container (0 for the first run).', cadvisor: false,
     *samples(s) {
-      for (const c of s.containers) yield { names: CONTAINER_KEY, values: containerKey(c), value: c.attempt };
+      for (const c of s.containers) yield { labels: labelPairs(CONTAINER_KEY, containerKey(c)), value: c.attempt };
     },
   },
   {
     name: 'cri_pod_sandbox_info', type: 'gauge', help: 'Pod sandbox identity and state; the value is always 1.', cadvisor: false,
     *samples(s) {
       for (const p of s.pods) {
-        yield { names: ['namespace', 'pod', 'uid', 'sandbox_id', 'runtime', 'runtime_handler', 'state'], values: podKey(p, s), value: 1 };
+        yield { labels: labelPairs(['namespace', 'pod', 'uid', 'sandbox_id', 'runtime', 'runtime_handler', 'state'], podKey(p, s)), value: 1 };
       }
     },
   },
@@ -147,7 +151,7 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     name: 'cri_image_fs_used_bytes', type: 'gauge', help: 'Bytes used on the filesystem that holds images.', cadvisor: false,
     *samples(s) {
       for (const f of s.imageFs) {
-        if (f.usedBytes !== undefined) yield { names: ['runtime', 'mountpoint'], values: [s.runtime.type, f.mountpoint], value: f.usedBytes };
+        if (f.usedBytes !== undefined) yield { labels: labelPairs(['runtime', 'mountpoint'], [s.runtime.type, f.mountpoint]), value: f.usedBytes };
       }
     },
   },
@@ -155,21 +159,21 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     name: 'cri_image_fs_inodes_used', type: 'gauge', help: 'Inodes used on the filesystem that holds images.', cadvisor: false,
     *samples(s) {
       for (const f of s.imageFs) {
-        if (f.inodesUsed !== undefined) yield { names: ['runtime', 'mountpoint'], values: [s.runtime.type, f.mountpoint], value: f.inodesUsed };
+        if (f.inodesUsed !== undefined) yield { labels: labelPairs(['runtime', 'mountpoint'], [s.runtime.type, f.mountpoint]), value: f.inodesUsed };
       }
     },
   },
   {
     name: 'cri_images', type: 'gauge', help: 'Number of images the runtime holds.', cadvisor: false,
     *samples(s) {
-      if (s.runtime.type !== '') yield { names: ['runtime'], values: [s.runtime.type], value: s.images.length };
+      if (s.runtime.type !== '') yield { labels: labelPairs(['runtime'], [s.runtime.type]), value: s.images.length };
     },
   },
   {
     name: 'cri_image_size_bytes', type: 'gauge', help: 'Size of each image as the runtime reports it.', cadvisor: false,
     *samples(s) {
       for (const i of s.images) {
-        yield { names: ['runtime', 'image_id', 'image'], values: [s.runtime.type, i.id, i.repoTags[0] ?? ''], value: i.sizeBytes };
+        yield { labels: labelPairs(['runtime', 'image_id', 'image'], [s.runtime.type, i.id, i.repoTags[0] ?? '']), value: i.sizeBytes };
       }
     },
   },

@@ -2,12 +2,11 @@
 // cAdvisor-style per-container families: the label set comes from one place.
 import type { Container, Snapshot } from '../poller/snapshot.js';
 import type { MetricType } from './exposition.js';
-import { cadvisorLabels, CADVISOR_LABELS } from './labels.js';
+import { cadvisorPrefix, extraPairs } from './labels.js';
 
 export interface Sample {
-  /** Label names of this sample, in order. */
-  readonly names: readonly string[];
-  readonly values: readonly string[];
+  /** The sample's label pairs, already escaped and joined (`a="x",b="y"`), so the renderer only concatenates. */
+  readonly labels: string;
   readonly value: number;
 }
 
@@ -23,15 +22,15 @@ export type ContainerValue = (c: Container) => number | undefined;
 
 /** A cAdvisor-style per-container family; containers without a value are left out. */
 export function perContainer(name: string, type: MetricType, help: string, pick: ContainerValue, extra: Readonly<Record<string, string>> = {}): FamilySpec {
-  const extraNames = Object.keys(extra);
-  const extraValues = Object.values(extra);
+  // The constant labels are escaped once per family, the container's once per container.
+  const suffix = extraPairs(extra);
   return {
     name, type, help, cadvisor: true,
     *samples(s) {
       for (const c of s.containers) {
         const v = pick(c);
         if (v === undefined) continue;
-        yield { names: [...CADVISOR_LABELS, ...extraNames], values: [...cadvisorLabels(c), ...extraValues], value: v };
+        yield { labels: cadvisorPrefix(c) + suffix, value: v };
       }
     },
   };

@@ -3,7 +3,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Snapshot } from '../poller/snapshot.js';
-import { familyHeader, formatValue, labelPairs, type Format } from './exposition.js';
+import { familyHeader, formatValue, type Format } from './exposition.js';
 import { CADVISOR_FAMILIES, CRI_FAMILIES, type FamilySpec } from './families.js';
 
 export type View = 'all' | 'cadvisor';
@@ -20,7 +20,7 @@ export function renderFamilies(families: readonly FamilySpec[], snapshot: Snapsh
       current = f.name;
     }
     for (const s of f.samples(snapshot)) {
-      parts.push(`${f.name}{${labelPairs(s.names, s.values)}} ${formatValue(s.value)}\n`);
+      parts.push(`${f.name}{${s.labels}} ${formatValue(s.value)}\n`);
     }
   }
   return parts.join('');
