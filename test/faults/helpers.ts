@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { startSimRuntime, type SimRuntime } from '../../src/sim/server.js';
 import { World } from '../../src/sim/world.js';
 import { waitUntil } from '../e2e/harness/agent.js';
+import { createRandom } from '../../src/sim/world.js';
 
 export interface InProcessAgent {
   readonly server: FastifyInstance;
@@ -55,14 +56,5 @@ export function total(exposition: string, name: string, labels: RegExp = /.*/): 
   return samples(exposition).filter((s) => s.name === name && labels.test(s.labels)).reduce((n, s) => n + s.value, 0);
 }
 
-/** A small seeded PRNG (mulberry32): the fuzz loops are the same on every run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulated runtime's seeded PRNG: the fuzz loops are the same on every run. */
+export const seeded = createRandom;
