@@ -3,7 +3,7 @@
 // listening socket, so the bench can drive polls one at a time and time them.
 // Keep it in step with serve.ts: what serve adds to a poll, a poll here must do.
 import type { FastifyInstance } from 'fastify';
-import { makeClient } from '../../src/cli/connect.js';
+import { makeAdapterFactory, makeClient } from '../../src/cli/connect.js';
 import { loadConfig } from '../../src/config.js';
 import { parseEndpoint } from '../../src/cri/endpoint.js';
 import { buildServer } from '../../src/http/server.js';
@@ -45,7 +45,7 @@ export function buildAgentCore(endpointText: string, opts: AgentCoreOptions = {}
     source: client,
     intervalMs: config.pollIntervalMs,
     removedGraceMs: config.removedGraceMs,
-    adapterFor: adapterFactory({ runtimeEndpoint: endpoint, dockerEndpoint: config.dockerEndpoint, hostProc: config.hostProc, timeoutMs: config.criTimeoutMs }),
+    adapterFor: makeAdapterFactory(config, endpoint),
     nodeName: 'bench-node',
     endpoint: endpoint.display,
     logger: silent,

@@ -2,6 +2,8 @@
 import type { Config } from '../config.js';
 import { CriClient, type CallObserver } from '../cri/client.js';
 import { DEFAULT_RUNTIME_SOCKETS, detectEndpoint, type Endpoint } from '../cri/endpoint.js';
+import type { AdapterFactory } from '../runtimes/adapter.js';
+import { adapterFactory } from '../runtimes/index.js';
 import { StartupError } from './errors.js';
 
 export function resolveEndpoint(config: Config): Endpoint {
@@ -26,4 +28,9 @@ export function makeClient(config: Config, endpoint: Endpoint, observer?: CallOb
     maxReconnectBackoffMs: Math.min(config.pollIntervalMs, 5000),
     observer,
   });
+}
+
+/** Runtime-specific enrichment for `endpoint`, with the native endpoints and deadlines from the flags. */
+export function makeAdapterFactory(config: Config, endpoint: Endpoint): AdapterFactory {
+  return adapterFactory({ runtimeEndpoint: endpoint, dockerEndpoint: config.dockerEndpoint, hostProc: config.hostProc, timeoutMs: config.criTimeoutMs });
 }

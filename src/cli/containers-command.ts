@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import pino from 'pino';
 import type { Config } from '../config.js';
 import { Poller } from '../poller/poller.js';
-import { adapterFactory } from '../runtimes/index.js';
-import { makeClient, resolveEndpoint } from './connect.js';
+import { makeAdapterFactory, makeClient, resolveEndpoint } from './connect.js';
 import { formatContainers } from './containers.js';
 import { StartupError } from './errors.js';
 
@@ -20,7 +19,7 @@ export async function containersCommand(config: Config, out: NodeJS.WritableStre
       intervalMs: config.pollIntervalMs,
       nodeName: config.nodeName,
       endpoint: endpoint.display,
-      adapterFor: adapterFactory({ runtimeEndpoint: endpoint, dockerEndpoint: config.dockerEndpoint, hostProc: config.hostProc, timeoutMs: config.criTimeoutMs }),
+      adapterFor: makeAdapterFactory(config, endpoint),
       logger: pino({ level: 'silent' }),
       publish: () => undefined,
     });

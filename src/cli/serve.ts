@@ -11,11 +11,10 @@ import { cgroupStep } from '../poller/cgroup-step.js';
 import { assessHealth } from '../poller/health.js';
 import { Poller } from '../poller/poller.js';
 import { startDemo } from '../sim/demo.js';
-import { adapterFactory } from '../runtimes/index.js';
 import { WatchHub } from '../watch/hub.js';
 import { productVersion } from '../version.js';
 import { LOG_REDACTIONS, setupAccess } from './access.js';
-import { makeClient, resolveEndpoint } from './connect.js';
+import { makeAdapterFactory, makeClient, resolveEndpoint } from './connect.js';
 import { StartupError } from './errors.js';
 
 type Closer = () => Promise<void> | void;
@@ -41,7 +40,7 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
       source: client,
       intervalMs: config.pollIntervalMs,
       removedGraceMs: config.removedGraceMs,
-      adapterFor: adapterFactory({ runtimeEndpoint: endpoint, dockerEndpoint: config.dockerEndpoint, hostProc: config.hostProc, timeoutMs: config.criTimeoutMs }),
+      adapterFor: makeAdapterFactory(config, endpoint),
       nodeName: config.nodeName,
       endpoint: endpoint.display,
       logger,
