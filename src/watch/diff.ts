@@ -12,8 +12,8 @@ export interface ContainerChange {
 
 /**
  * Added and modified in the order of `next`, then removed in the order of
- * `prev`. Usage samples change every poll and are not a change of the
- * container; key order of label maps (random in a runtime's Go maps) is not
+ * `prev`. Usage samples (the runtime's stats and the host's cgroup numbers)
+ * change every poll and are not a change of the container; key order of label maps (random in a runtime's Go maps) is not
  * one either, which isDeepStrictEqual already ignores.
  */
 export function diffContainers(prev: readonly Container[], next: readonly Container[]): ContainerChange[] {
@@ -30,10 +30,10 @@ export function diffContainers(prev: readonly Container[], next: readonly Contai
 }
 
 function sameContainer(a: Container, b: Container): boolean {
-  return isDeepStrictEqual(withoutUsage(a), withoutUsage(b));
+  return isDeepStrictEqual(withoutSamples(a), withoutSamples(b));
 }
 
-function withoutUsage(c: Container): Omit<Container, 'usage'> {
-  const { usage: _usage, ...rest } = c;
+function withoutSamples(c: Container): Omit<Container, 'usage' | 'cgroup'> {
+  const { usage: _usage, cgroup: _cgroup, ...rest } = c;
   return rest;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSnapshot } from '../../src/poller/build.js';
 import { diffContainers } from '../../src/watch/diff.js';
+import { WEB_APP_CGROUP } from '../metrics/host-stats.js';
 import { dbMain, pollResults, webApp, webSidecar, webSidecarOld } from '../fixtures/poll-results.js';
 
 const at = (seq: number, overrides = {}) => buildSnapshot(pollResults(overrides), { seq, now: 1000 + seq, lastSuccessAt: 0 }).containers;
@@ -11,6 +12,12 @@ describe('diffContainers', () => {
     const shuffled = pollResults().containers.map((c) => ({ ...c, labels: Object.fromEntries(Object.entries(c.labels).reverse()) }));
     const usage = pollResults().containerUsage.map((u) => ({ ...u, cpuUsageCoreNanoSeconds: (u.cpuUsageCoreNanoSeconds ?? 0) + 1 }));
     assert.deepEqual(diffContainers(at(1), at(2, { containers: shuffled, containerUsage: usage })), []);
+  });
+
+  it('does not count new cgroup numbers as a change', () => {
+    const first = at(1).map((c) => ({ ...c, cgroup: { ...WEB_APP_CGROUP } }));
+    const second = at(2).map((c) => ({ ...c, cgroup: { ...WEB_APP_CGROUP, cfsPeriods: WEB_APP_CGROUP.cfsPeriods + 10 } }));
+    assert.deepEqual(diffContainers(first, second), []);
   });
 
   it('reports added, modified and removed containers', () => {
