@@ -65,7 +65,7 @@ type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err
 
 /** Decoded unary calls through the generated clients, results dropped. */
 function decodedCaller(endpoint: string): { call(method: string, req: object): Promise<unknown>; close(): void } {
-  const pkg = loadCriPackage('v1');
+  const pkg = loadCriPackage('v1', 'reader');
   const target = parseEndpoint(endpoint).grpcTarget;
   const runtime = new pkg.RuntimeService(target, grpc.credentials.createInsecure(), channelOptions());
   const image = new pkg.ImageService(target, grpc.credentials.createInsecure(), channelOptions());

@@ -150,7 +150,7 @@ export class CriClient {
     const key = `${version}/${service}`;
     let c = this.clients.get(key);
     if (!c) {
-      const Ctor = loadCriPackage(version)[service];
+      const Ctor = loadCriPackage(version, 'reader')[service];
       c = new Ctor(this.endpointOf(service).grpcTarget, grpc.credentials.createInsecure(), this.channelOptions());
       this.clients.set(key, c);
       if (service === 'RuntimeService') this.watches.push(new ReconnectWatch(c.getChannel()));

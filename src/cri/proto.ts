@@ -33,7 +33,26 @@ export interface CriPackage {
   readonly ImageService: grpc.ServiceClientConstructor;
 }
 
-const cache = new Map<ApiVersion, { definition: protoLoader.PackageDefinition; pkg: CriPackage }>();
+/** Which decoder a package carries: every field (servers, tools) or only what the agent reads. */
+export type ProtoShape = 'full' | 'reader';
+
+/**
+ * Fields the agent never reads, by message, left out of the agent's decoder:
+ * protobufjs skips the bytes of a field its type does not declare without
+ * building anything. Most of ListPodSandboxStats is a second copy of every
+ * container's stats (with labels and annotations) inside its pod; the agent
+ * takes container stats from ListContainerStats and only network and process
+ * counts from the pod's. The attributes of stats repeat what the list calls
+ * already gave; only their ids are read.
+ */
+const UNREAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  PodSandboxStats: ['windows'],
+  LinuxPodSandboxStats: ['cpu', 'memory', 'containers', 'io'],
+  PodSandboxAttributes: ['metadata', 'labels', 'annotations'],
+  ContainerAttributes: ['metadata', 'labels', 'annotations'],
+};
+
+const cache = new Map<string, { definition: protoLoader.PackageDefinition; pkg: CriPackage }>();
 
 /** Directory holding the project's .proto files, found from this module's location (src/ or dist/src/). */
 export function protoDir(): string {
@@ -50,27 +69,45 @@ export function protoDir(): string {
   throw new Error('cannot find proto/cri/api.proto next to the installed program');
 }
 
-function load(version: ApiVersion): { definition: protoLoader.PackageDefinition; pkg: CriPackage } {
-  const hit = cache.get(version);
+function load(version: ApiVersion, shape: ProtoShape): { definition: protoLoader.PackageDefinition; pkg: CriPackage } {
+  const key = `${version}/${shape}`;
+  const hit = cache.get(key);
   if (hit) return hit;
   const source = readFileSync(join(protoDir(), 'cri', 'api.proto'), 'utf8');
   const rewritten = source.replace(/^package runtime\.v1;/m, `package runtime.${version};`);
   const root = protobuf.parse(rewritten, { keepCase: false }).root;
+  if (shape === 'reader') dropUnread(root, version);
   const definition = protoLoader.fromJSON(root.toJSON(), LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition) as unknown as { runtime: Record<string, CriPackage> };
   const pkg = loaded.runtime[version];
   if (!pkg) throw new Error(`proto/cri/api.proto does not define package runtime.${version}`);
   const entry = { definition, pkg };
-  cache.set(version, entry);
+  cache.set(key, entry);
   return entry;
 }
 
-/** grpc-js client constructors for one CRI API version. */
-export function loadCriPackage(version: ApiVersion): CriPackage {
-  return load(version).pkg;
+/** A field missing from the proto is a mistake in this list, not something to skip quietly. */
+function dropUnread(root: protobuf.Root, version: ApiVersion): void {
+  for (const [message, fields] of Object.entries(UNREAD_FIELDS)) {
+    const type = root.lookupType(`runtime.${version}.${message}`);
+    for (const name of fields) {
+      const field = type.fields[name];
+      if (field === undefined) throw new Error(`proto/cri/api.proto: ${message} has no field ${name}`);
+      type.remove(field);
+    }
+  }
 }
 
-/** The raw package definition, for servers (the simulated runtime). */
+/**
+ * grpc-js client constructors for one CRI API version. The agent reads
+ * through the 'reader' shape; 'full' decodes every field (tools and tests
+ * that need what the agent ignores).
+ */
+export function loadCriPackage(version: ApiVersion, shape: ProtoShape = 'full'): CriPackage {
+  return load(version, shape).pkg;
+}
+
+/** The raw package definition with every field, for servers (the simulated runtime). */
 export function loadCriDefinition(version: ApiVersion): protoLoader.PackageDefinition {
-  return load(version).definition;
+  return load(version, 'full').definition;
 }
