@@ -16,7 +16,7 @@ describe('diffContainers', () => {
 
   it('does not count new cgroup numbers as a change', () => {
     const first = at(1).map((c) => ({ ...c, cgroup: { ...WEB_APP_CGROUP } }));
-    const second = at(2).map((c) => ({ ...c, cgroup: { ...WEB_APP_CGROUP, cfsPeriods: WEB_APP_CGROUP.cfsPeriods + 10 } }));
+    const second = at(2).map((c) => ({ ...c, cgroup: { ...WEB_APP_CGROUP, cfsPeriods: (WEB_APP_CGROUP.cfsPeriods ?? 0) + 10 } }));
     assert.deepEqual(diffContainers(first, second), []);
   });
 
