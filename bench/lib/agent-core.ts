@@ -1,18 +1,14 @@
-// The agent as src/cli/serve.ts wires it (CRI client, poller with its host
-// stats step, watch hub, self metrics, exposition cache, HTTP app), minus the
-// listening socket, so the bench can drive polls one at a time and time them.
-// Keep it in step with serve.ts: what serve adds to a poll, a poll here must do.
+// The agent exactly as `serve` builds it (src/cli/wire.ts: CRI client, poller
+// with its host-stats step, watch hub, self metrics, exposition cache warmed
+// after each poll, HTTP app), minus the listening socket and access control,
+// so the bench can drive polls one at a time and time them. Only the call
+// counting and the clock are the bench's own.
 import type { FastifyInstance } from 'fastify';
-import { makeAdapterFactory, makeClient } from '../../src/cli/connect.js';
+import pino from 'pino';
+import { wireAgent } from '../../src/cli/wire.js';
 import { loadConfig } from '../../src/config.js';
 import { parseEndpoint } from '../../src/cri/endpoint.js';
-import { buildServer } from '../../src/http/server.js';
-import { ExpositionCache } from '../../src/metrics/render.js';
-import { SelfMetrics } from '../../src/metrics/self.js';
-import { cgroupStep } from '../../src/poller/cgroup-step.js';
-import { Poller } from '../../src/poller/poller.js';
-import { adapterFactory } from '../../src/runtimes/index.js';
-import { WatchHub } from '../../src/watch/hub.js';
+import type { Poller } from '../../src/poller/poller.js';
 
 export interface AgentCore {
   readonly poller: Poller;
@@ -22,8 +18,6 @@ export interface AgentCore {
   close(): Promise<void>;
 }
 
-const silent = { info: () => undefined, warn: () => undefined };
-
 export interface AgentCoreOptions {
   /** The poller's clock in Unix seconds (the soak runs a faster one). */
   readonly now?: () => number;
@@ -32,50 +26,25 @@ export interface AgentCoreOptions {
 }
 
 export function buildAgentCore(endpointText: string, opts: AgentCoreOptions = {}): AgentCore {
-  const config = loadConfig(['serve', '--runtime-endpoint', endpointText], {});
-  const endpoint = parseEndpoint(endpointText);
-  const self = new SelfMetrics('bench');
+  const config = loadConfig(['serve', '--runtime-endpoint', endpointText, '--node-name', 'bench-node'], {});
   let calls = new Map<string, number>();
-  const client = makeClient(config, endpoint, (method, code, seconds) => {
-    calls.set(method, (calls.get(method) ?? 0) + 1);
-    self.observeCall(method, code, seconds);
-  });
-  const watch = new WatchHub();
-  const poller = new Poller({
-    source: client,
-    intervalMs: config.pollIntervalMs,
-    removedGraceMs: config.removedGraceMs,
-    adapterFor: makeAdapterFactory(config, endpoint),
-    nodeName: 'bench-node',
-    endpoint: endpoint.display,
-    logger: silent,
-    hostStats: opts.hostStats === false ? undefined : cgroupStep({ cgroupRoot: config.hostCgroupRoot, hostProc: config.hostProc, logger: silent }),
-    publish: (s, seconds) => {
-      self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt);
-      watch.publish(s);
-    },
+  const agent = wireAgent({
+    config,
+    endpoint: parseEndpoint(endpointText),
+    // A real pino logger, as serve has, so the app pays for it as serve does; nothing is written.
+    logger: pino({ level: 'silent' }),
+    observeCall: (method) => calls.set(method, (calls.get(method) ?? 0) + 1),
     now: opts.now,
-  });
-  const app = buildServer({
-    snapshot: () => poller.snapshot,
-    exposition: new ExpositionCache(),
-    self,
-    health: () => ({ alive: true, ready: poller.snapshot.ok, reason: '' }),
-    logger: false,
-    watch,
+    hostStats: opts.hostStats !== false,
   });
   return {
-    poller,
-    app,
+    poller: agent.poller,
+    app: agent.server,
     takeCalls: () => {
       const taken = calls;
       calls = new Map();
       return taken;
     },
-    close: async () => {
-      await poller.stop();
-      await app.close();
-      client.close();
-    },
+    close: () => agent.close(),
   };
 }

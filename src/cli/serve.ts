@@ -4,18 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from '../config.js';
 import { parseEndpoint, type Endpoint } from '../cri/endpoint.js';
-import { buildServer } from '../http/server.js';
-import { ExpositionCache } from '../metrics/render.js';
-import { SelfMetrics } from '../metrics/self.js';
-import { cgroupStep } from '../poller/cgroup-step.js';
-import { assessHealth } from '../poller/health.js';
-import { Poller } from '../poller/poller.js';
 import { startDemo } from '../sim/demo.js';
-import { WatchHub } from '../watch/hub.js';
-import { productVersion } from '../version.js';
 import { LOG_REDACTIONS, setupAccess } from './access.js';
-import { makeAdapterFactory, makeClient, resolveEndpoint } from './connect.js';
+import { resolveEndpoint } from './connect.js';
 import { StartupError } from './errors.js';
+import { wireAgent } from './wire.js';
 
 type Closer = () => Promise<void> | void;
 
@@ -28,48 +21,12 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
   try {
     const access = await setupAccess(config, logger, closers);
     const endpoint = await endpointFor(config, closers);
-    const self = new SelfMetrics(productVersion());
-    const client = makeClient(config, endpoint, self.observeCall);
-    closers.push(() => {
-      client.close();
-      logger.info({ endpoint: endpoint.display }, 'CRI connection closed');
-    });
-    const watch = new WatchHub();
-    const exposition = new ExpositionCache();
-    const poller = new Poller({
-      source: client,
-      intervalMs: config.pollIntervalMs,
-      removedGraceMs: config.removedGraceMs,
-      adapterFor: makeAdapterFactory(config, endpoint),
-      nodeName: config.nodeName,
-      endpoint: endpoint.display,
-      logger,
-      nodeRuntimeVersion: access.nodeRuntimeVersion,
-      onInvalid: self.observeInvalid,
-      // The demo's simulated containers have no cgroups on this host.
-      hostStats: config.demo ? undefined : cgroupStep({ cgroupRoot: config.hostCgroupRoot, hostProc: config.hostProc, logger }),
-      publish: (s, seconds) => {
-        self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt);
-        watch.publish(s);
-        void exposition.warm(s);
-      },
-    });
-    const server = buildServer({
-      snapshot: () => poller.snapshot,
-      exposition,
-      self,
-      health: () => assessHealth({ snapshot: poller.snapshot, lastTurnAt: poller.lastTurnAt, delayMs: poller.currentDelayMs }, config.pollIntervalMs, config.criTimeoutMs, Date.now() / 1000),
-      logger,
-      watch,
-      auth: access.auth,
-      https: access.https,
-      maxConcurrentRequests: config.maxConcurrentRequests,
-      headerTimeoutMs: config.httpHeaderTimeoutMs,
-    });
-    closers.push(() => server.close());
+    // The demo's simulated containers have no cgroups on this host.
+    const agent = wireAgent({ config, endpoint, logger, access, hostStats: !config.demo });
+    closers.push(() => agent.close());
+    const { server, poller } = agent;
     await listen(server, config);
     access.afterListen(server);
-    closers.push(() => poller.stop());
     poller.start();
     logger.info({ endpoint: endpoint.display, listen: `${config.listen.host}:${config.listen.port}`, pollInterval: config.pollIntervalMs }, 'cri-exporter started');
     return { close, server };
