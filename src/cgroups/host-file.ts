@@ -1,7 +1,13 @@
 // Reads of host pseudo-files where "gone" is an answer, not an error: the
 // cgroup and /proc entries of a container that exited vanish between the
 // runtime listing it and the agent reading them.
-import { readFile, readlink } from 'node:fs/promises';
+//
+// The reads are synchronous on purpose. cgroupfs and procfs answer from
+// kernel memory and never wait on a disk, so the thread pool buys nothing,
+// while a promise-based read costs several times the CPU of the read itself
+// (measured: 150 containers × 9 files, 93 ms async, 9 ms sync). Callers keep
+// the event loop free by reading in short slices (poller/time-slicer.ts).
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import { HostFileError } from './host-file-error.js';
 
 // ENODEV: a cgroup file whose controller is being torn down; ESRCH: a /proc entry of an exiting process.
@@ -12,9 +18,9 @@ function isGone(err: unknown): boolean {
 }
 
 /** The file's text, or undefined when it does not exist (any more). */
-export async function readIfPresent(path: string): Promise<string | undefined> {
+export function readIfPresent(path: string): string | undefined {
   try {
-    return await readFile(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     if (isGone(err)) return undefined;
     throw new HostFileError(path, err as Error);
@@ -22,14 +28,36 @@ export async function readIfPresent(path: string): Promise<string | undefined> {
 }
 
 /** The link's target, or undefined when it does not exist (any more). */
-export async function readlinkIfPresent(path: string): Promise<string | undefined> {
+export function readlinkIfPresent(path: string): string | undefined {
   try {
-    return await readlink(path);
+    return readlinkSync(path);
   } catch (err) {
     if (isGone(err)) return undefined;
     throw new HostFileError(path, err as Error);
   }
 }
+
+/**
+ * Whether `path` exists. A missing path costs no exception (throwIfNoEntry),
+ * which matters when a runtime lists many containers whose cgroups are gone:
+ * building an error object is most of the cost of a failed read.
+ */
+export function isPresent(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch (err) {
+    if (isGone(err)) return false;
+    throw new HostFileError(path, err as Error);
+  }
+}
+
+/** The file system calls a FileBatch makes; a seam for tests that count them. */
+export interface HostFiles {
+  read(path: string): string | undefined;
+  isPresent(path: string): boolean;
+}
+
+export const hostFiles: HostFiles = { read: readIfPresent, isPresent };
 
 /**
  * Reads and parses several files of one container, collecting failures
@@ -40,10 +68,22 @@ export class FileBatch {
   /** How many of the files asked for existed. */
   found = 0;
 
-  async parse<T>(path: string, parser: (text: string) => T): Promise<T | undefined> {
+  constructor(private readonly files: HostFiles = hostFiles) {}
+
+  /** False when the directory is gone, or could not be examined (then a failure says why). */
+  hasDir(path: string): boolean {
+    try {
+      return this.files.isPresent(path);
+    } catch (err) {
+      this.failures.push((err as Error).message);
+      return false;
+    }
+  }
+
+  parse<T>(path: string, parser: (text: string) => T): T | undefined {
     let text: string | undefined;
     try {
-      text = await readIfPresent(path);
+      text = this.files.read(path);
     } catch (err) {
       this.failures.push((err as Error).message);
       return undefined;

@@ -1,6 +1,7 @@
 // A pod's interface counters, read from the network namespace of one of its
 // processes: every container of a pod shares the sandbox's namespace.
-import { stat } from 'node:fs/promises';
+// Synchronous, as the cgroup reads (see host-file.ts).
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HostFileError } from './host-file-error.js';
 import { readIfPresent } from './host-file.js';
@@ -18,10 +19,13 @@ export class PodNetwork {
    * interfaces are the node's, which CRI runtimes do not report as the
    * pod's either). Throws HostFileError for a file that exists but fails.
    */
-  async interfaces(pid: number): Promise<readonly NetInterface[] | undefined> {
+  interfaces(pid: number): readonly NetInterface[] | undefined {
     const path = join(this.hostProc, String(pid), 'net', 'dev');
-    if (await this.inHostNamespace(path)) return undefined;
-    const text = await readIfPresent(path);
+    const own = inode(path);
+    if (own === null) return undefined;
+    this.hostNetDev ??= inode(join(this.hostProc, '1', 'net', 'dev')) ?? undefined;
+    if (own !== undefined && own === this.hostNetDev) return undefined;
+    const text = readIfPresent(path);
     if (text === undefined) return undefined;
     try {
       return parseNetDev(text);
@@ -29,19 +33,22 @@ export class PodNetwork {
       throw new HostFileError(path, err as Error);
     }
   }
-
-  /**
-   * procfs gives each network namespace its own net/dev entry, with its own
-   * inode: equal inodes mean the namespace of the host's PID 1. Unlike the
-   * ns/net links, stat needs no ptrace access, which an agent without
-   * CAP_SYS_PTRACE (or PID 1 of a sandboxed VM) does not give.
-   */
-  private async inHostNamespace(netDev: string): Promise<boolean> {
-    this.hostNetDev ??= await inode(join(this.hostProc, '1', 'net', 'dev'));
-    return this.hostNetDev !== undefined && (await inode(netDev)) === this.hostNetDev;
-  }
 }
 
-async function inode(path: string): Promise<number | undefined> {
-  return stat(path).then((s) => s.ino, () => undefined);
+/**
+ * procfs gives each network namespace its own net/dev entry, with its own
+ * inode: equal inodes mean the namespace of the host's PID 1. Unlike the
+ * ns/net links, stat needs no ptrace access, which an agent without
+ * CAP_SYS_PTRACE (or PID 1 of a sandboxed VM) does not give.
+ *
+ * null when the entry is gone (the process exited: no read needed, and no
+ * error object built); undefined when it could not be examined, which the
+ * read that follows reports if it fails too.
+ */
+function inode(path: string): number | null | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.ino ?? null;
+  } catch {
+    return undefined;
+  }
 }

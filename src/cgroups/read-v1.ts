@@ -10,23 +10,21 @@ import {
 import { parseInteger } from './parse-common.js';
 import type { RawDeviceIo, RawStats } from './raw-stats.js';
 
-export async function readV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): Promise<RawStats> {
+export function readV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): RawStats {
   const at = (controller: V1Controller, file: string): string | undefined => {
     const dir = dirs.get(controller);
     return dir === undefined ? undefined : join(dir, rel, file);
   };
   const parse = <T>(path: string | undefined, parser: (text: string) => T) =>
-    path === undefined ? Promise.resolve(undefined) : files.parse(path, parser);
-  const [cfs, quota, period, shares, memory, limit, oomKills, io] = await Promise.all([
-    parse(at('cpu', 'cpu.stat'), parseCpuStatV1),
-    parse(at('cpu', 'cpu.cfs_quota_us'), parseCfsQuota),
-    parse(at('cpu', 'cpu.cfs_period_us'), parseInteger),
-    parse(at('cpu', 'cpu.shares'), parseInteger),
-    parse(at('memory', 'memory.stat'), parseMemoryStatV1),
-    parse(at('memory', 'memory.limit_in_bytes'), parseMemoryLimitV1),
-    parse(at('memory', 'memory.oom_control'), parseOomControl),
-    readBlkio(at('blkio', ''), files),
-  ]);
+    path === undefined ? undefined : files.parse(path, parser);
+  const cfs = parse(at('cpu', 'cpu.stat'), parseCpuStatV1);
+  const quota = parse(at('cpu', 'cpu.cfs_quota_us'), parseCfsQuota);
+  const period = parse(at('cpu', 'cpu.cfs_period_us'), parseInteger);
+  const shares = parse(at('cpu', 'cpu.shares'), parseInteger);
+  const memory = parse(at('memory', 'memory.stat'), parseMemoryStatV1);
+  const limit = parse(at('memory', 'memory.limit_in_bytes'), parseMemoryLimitV1);
+  const oomKills = parse(at('memory', 'memory.oom_control'), parseOomControl);
+  const io = readBlkio(at('blkio', ''), files);
   return {
     memoryCacheBytes: memory?.cacheBytes,
     memoryMappedFileBytes: memory?.mappedFileBytes,
@@ -47,14 +45,14 @@ export async function readV1(dirs: ReadonlyMap<string, string>, rel: string, fil
  * scheduler (the CFQ/BFQ files count only on devices using that scheduler).
  * The _recursive variants are preferred; kernels before 4.x lack them.
  */
-async function readBlkio(dir: string | undefined, files: FileBatch): Promise<RawDeviceIo[]> {
+function readBlkio(dir: string | undefined, files: FileBatch): RawDeviceIo[] {
   if (dir === undefined) return [];
-  const pair = (suffix: string) => Promise.all([
+  const pair = (suffix: string) => [
     files.parse(join(dir, `blkio.throttle.io_service_bytes${suffix}`), parseBlkioThrottle),
     files.parse(join(dir, `blkio.throttle.io_serviced${suffix}`), parseBlkioThrottle),
-  ]);
-  let [bytes, ops] = await pair('_recursive');
-  if (bytes === undefined && ops === undefined) [bytes, ops] = await pair('');
+  ];
+  let [bytes, ops] = pair('_recursive');
+  if (bytes === undefined && ops === undefined) [bytes, ops] = pair('');
   return mergeBlkio(bytes ?? new Map(), ops ?? new Map());
 }
 

@@ -7,16 +7,14 @@ import {
 } from './parse-v2.js';
 import type { RawStats } from './raw-stats.js';
 
-export async function readV2(dir: string, files: FileBatch): Promise<RawStats> {
-  const [cfs, cpuMax, shares, memory, limit, oomKills, io] = await Promise.all([
-    files.parse(join(dir, 'cpu.stat'), parseCpuStatV2),
-    files.parse(join(dir, 'cpu.max'), parseCpuMax),
-    files.parse(join(dir, 'cpu.weight'), parseCpuWeightAsShares),
-    files.parse(join(dir, 'memory.stat'), parseMemoryStatV2),
-    files.parse(join(dir, 'memory.max'), parseMemoryMax),
-    files.parse(join(dir, 'memory.events'), parseMemoryEvents),
-    files.parse(join(dir, 'io.stat'), parseIoStat),
-  ]);
+export function readV2(dir: string, files: FileBatch): RawStats {
+  const cfs = files.parse(join(dir, 'cpu.stat'), parseCpuStatV2);
+  const cpuMax = files.parse(join(dir, 'cpu.max'), parseCpuMax);
+  const shares = files.parse(join(dir, 'cpu.weight'), parseCpuWeightAsShares);
+  const memory = files.parse(join(dir, 'memory.stat'), parseMemoryStatV2);
+  const limit = files.parse(join(dir, 'memory.max'), parseMemoryMax);
+  const oomKills = files.parse(join(dir, 'memory.events'), parseMemoryEvents);
+  const io = files.parse(join(dir, 'io.stat'), parseIoStat);
   return {
     memoryCacheBytes: memory?.cacheBytes,
     memoryMappedFileBytes: memory?.mappedFileBytes,

@@ -1,10 +1,11 @@
 // Reads one container's cgroup under --host-cgroup-root, whichever cgroup
 // version the host runs, and names its block devices. A cgroup that is gone
-// (the container exited) yields no stats and no error.
+// (the container exited) yields no stats and no error. Synchronous: see
+// host-file.ts for why, and the caller for how the event loop stays free.
 import { join } from 'node:path';
 import type { DeviceNames } from './device-names.js';
 import type { CgroupLayout } from './hierarchy.js';
-import { FileBatch } from './host-file.js';
+import { FileBatch, hostFiles, type HostFiles } from './host-file.js';
 import { readV1 } from './read-v1.js';
 import { readV2 } from './read-v2.js';
 import type { RawStats } from './raw-stats.js';
@@ -21,16 +22,25 @@ export interface CgroupRead {
 const PROCS_CONTROLLERS = ['memory', 'cpu', 'blkio'];
 
 export class CgroupReader {
-  constructor(readonly layout: CgroupLayout, private readonly devices: DeviceNames) {}
+  /** Where cgroup.procs files are; the first is also where a container's directory is looked for. */
+  private readonly procsDirs: readonly string[];
+
+  /** `files`: a seam for tests that count file system calls. */
+  constructor(readonly layout: CgroupLayout, private readonly devices: DeviceNames, private readonly files: HostFiles = hostFiles) {
+    this.procsDirs = layout.version === 2 ? [layout.root] : PROCS_CONTROLLERS.flatMap((c) => layout.controllers.get(c) ?? []);
+  }
 
   /** `rel`: the container's cgroup relative to the hierarchy root (see safeRelative). */
-  async read(rel: string): Promise<CgroupRead> {
-    const files = new FileBatch();
+  read(rel: string): CgroupRead {
+    const files = new FileBatch(this.files);
+    // One call settles a gone container, instead of one failed read (and one error object) per file.
+    const probe = this.procsDirs[0];
+    if (probe === undefined || !files.hasDir(join(probe, rel))) return { failures: files.failures };
     const raw = this.layout.version === 2
-      ? await readV2(join(this.layout.root, rel), files)
-      : await readV1(this.layout.controllers, rel, files);
+      ? readV2(join(this.layout.root, rel), files)
+      : readV1(this.layout.controllers, rel, files);
     if (files.found === 0) return { failures: files.failures };
-    return { stats: await this.named(raw), failures: files.failures };
+    return { stats: this.named(raw), failures: files.failures };
   }
 
   /**
@@ -38,26 +48,18 @@ export class CgroupReader {
    * when it has none or none visible (without hostPID it lists none: the runtime's PID is preferred). Throws
    * when no cgroup.procs could be read for a reason other than being gone.
    */
-  async firstPid(rel: string): Promise<number | undefined> {
-    const files = new FileBatch();
-    for (const dir of this.procsDirs()) {
-      const pid = await files.parse(join(dir, rel, 'cgroup.procs'), firstPositive);
+  firstPid(rel: string): number | undefined {
+    const files = new FileBatch(this.files);
+    for (const dir of this.procsDirs) {
+      const pid = files.parse(join(dir, rel, 'cgroup.procs'), firstPositive);
       if (pid !== undefined) return pid;
     }
     if (files.failures.length > 0) throw new Error(files.failures.join('; '));
     return undefined;
   }
 
-  private procsDirs(): string[] {
-    if (this.layout.version === 2) return [this.layout.root];
-    const { controllers } = this.layout;
-    return PROCS_CONTROLLERS.flatMap((c) => controllers.get(c) ?? []);
-  }
-
-  private async named(raw: RawStats): Promise<CgroupStats> {
-    const io = [];
-    for (const d of raw.io) io.push({ ...d, device: await this.devices.name(d.majorMinor) });
-    return { ...raw, io };
+  private named(raw: RawStats): CgroupStats {
+    return { ...raw, io: raw.io.map((d) => ({ ...d, device: this.devices.name(d.majorMinor) })) };
   }
 }
 

@@ -79,6 +79,21 @@ describe('the cgroup poll step', () => {
     assert.equal(s.containers.find((c) => c.id === webApp.id)?.cgroup?.memoryLimitBytes, undefined);
   });
 
+  it('gives the event loop a turn between containers when their reading outlasts a slice', async () => {
+    const sliced = new CgroupStep({ cgroupRoot: root, hostProc: proc, logger: recordingLogger(), sysDevBlock: join(tmp.dir, 'none'), sliceMillis: 0 });
+    await sliced.apply(snapshot()); // the first poll also detects the layout, which turns the loop by itself
+    let turns = 0;
+    let done = false;
+    const count = () => { turns++; if (!done) setImmediate(count); };
+    setImmediate(count);
+    const s = await sliced.apply(snapshot());
+    done = true;
+    const running = s.containers.filter((c) => c.state === 'running').length;
+    assert.ok(running > 1);
+    assert.ok(turns >= running, `${turns} turns for ${running} running containers`);
+    assert.equal(s.containers.find((c) => c.id === webApp.id)?.cgroup?.cfsThrottledPeriods, 39);
+  });
+
   it('without a cgroup mount, warns once and leaves the snapshot as CRI made it', async () => {
     const logger = recordingLogger();
     const missing = new CgroupStep({ cgroupRoot: join(tmp.dir, 'no-cgroup'), hostProc: proc, logger });

@@ -30,27 +30,27 @@ describe('block device names', () => {
     });
     afterEach(() => tmp.remove());
 
-    it('uses <host-proc>/partitions', async () => {
-      assert.equal(await new DeviceNames(proc, sys).name('254:0'), '/dev/vda');
+    it('uses <host-proc>/partitions', () => {
+      assert.equal(new DeviceNames(proc, sys).name('254:0'), '/dev/vda');
     });
 
-    it('reads the table again, once per poll, when a new device appears', async () => {
+    it('reads the table again, once per poll, when a new device appears', () => {
       const names = new DeviceNames(proc, sys);
-      assert.equal(await names.name('254:0'), '/dev/vda');
+      assert.equal(names.name('254:0'), '/dev/vda');
       writeFileSync(join(proc, 'partitions'), `${fixture('proc/partitions')} 254       16  1048576 vdb\n`);
       names.newPoll();
-      assert.equal(await names.name('254:16'), '/dev/vdb');
+      assert.equal(names.name('254:16'), '/dev/vdb');
     });
 
-    it('falls back to /sys/dev/block, then to major:minor so that series stay apart', async () => {
+    it('falls back to /sys/dev/block, then to major:minor so that series stay apart', () => {
       symlinkSync('../../devices/virtual/block/zram0', join(sys, '253:0'));
       const names = new DeviceNames(proc, sys);
-      assert.equal(await names.name('253:0'), '/dev/zram0');
-      assert.equal(await names.name('7:9'), '7:9');
+      assert.equal(names.name('253:0'), '/dev/zram0');
+      assert.equal(names.name('7:9'), '7:9');
     });
 
-    it('works without a partitions file', async () => {
-      assert.equal(await new DeviceNames(join(tmp.dir, 'nowhere'), sys).name('254:0'), '254:0');
+    it('works without a partitions file', () => {
+      assert.equal(new DeviceNames(join(tmp.dir, 'nowhere'), sys).name('254:0'), '254:0');
     });
   });
 });

@@ -1,13 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DeviceNames } from '../../src/cgroups/device-names.js';
 import { detectLayout, safeRelative } from '../../src/cgroups/hierarchy.js';
+import { hostFiles, type HostFiles } from '../../src/cgroups/host-file.js';
 import { CgroupReader } from '../../src/cgroups/reader.js';
 import { fixture, tempDir, v1Root, v2Root } from './fixtures.js';
 
 const REL = 'kubepods/burstable/pod1234/c0ffee';
+const GONE = 'kubepods/burstable/pod1234/gone';
+
+/** The real file system, with every call it gets recorded. */
+function countingFiles(): { files: HostFiles; calls: string[] } {
+  const calls: string[] = [];
+  const files: HostFiles = {
+    read: (path) => (calls.push(`read ${path}`), hostFiles.read(path)),
+    isPresent: (path) => (calls.push(`isPresent ${path}`), hostFiles.isPresent(path)),
+  };
+  return { files, calls };
+}
 
 describe('cgroup reader', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -20,10 +32,10 @@ describe('cgroup reader', () => {
   });
   afterEach(() => tmp.remove());
 
-  async function readerAt(root: string): Promise<CgroupReader> {
+  async function readerAt(root: string, files?: HostFiles): Promise<CgroupReader> {
     const layout = await detectLayout(root);
     assert.ok(layout, `a layout under ${root}`);
-    return new CgroupReader(layout, devices);
+    return new CgroupReader(layout, devices, files);
   }
 
   it('finds v1 controllers, co-mounted ones too, and reads a container', async () => {
@@ -31,7 +43,7 @@ describe('cgroup reader', () => {
     v1Root(root, 'v1/throttled', REL);
     const reader = await readerAt(root);
     assert.equal(reader.layout.version, 1);
-    const read = await reader.read(REL);
+    const read = reader.read(REL);
     assert.deepEqual(read.failures, []);
     assert.deepEqual(read.stats, {
       memoryCacheBytes: 20979712, memoryMappedFileBytes: 0, memoryLimitBytes: 268435456, oomKills: 0,
@@ -39,7 +51,7 @@ describe('cgroup reader', () => {
       cpuQuotaMicros: 20000, cpuPeriodMicros: 100000, cpuShares: 256,
       io: [{ majorMinor: '254:0', device: '/dev/vda', readBytes: 0, writeBytes: 4390912, reads: 0, writes: 57 }],
     });
-    assert.equal(await reader.firstPid(REL), 21208);
+    assert.equal(reader.firstPid(REL), 21208);
   });
 
   it('reads a v2 container from its one directory', async () => {
@@ -47,7 +59,7 @@ describe('cgroup reader', () => {
     v2Root(root, 'v2/limited', REL);
     const reader = await readerAt(root);
     assert.equal(reader.layout.version, 2);
-    const read = await reader.read(REL);
+    const read = reader.read(REL);
     assert.deepEqual(read.failures, []);
     assert.deepEqual(read.stats, {
       memoryCacheBytes: 20979712, memoryMappedFileBytes: 1466368, memoryLimitBytes: 268435456, oomKills: 1,
@@ -58,15 +70,49 @@ describe('cgroup reader', () => {
         { majorMinor: '254:0', device: '/dev/vda', readBytes: 8192, writeBytes: 4390912, reads: 2, writes: 57 },
       ],
     });
-    assert.equal(await reader.firstPid(REL), 21208);
+    assert.equal(reader.firstPid(REL), 21208);
   });
 
   it('treats a cgroup that vanished (the container exited) as no stats and no error', async () => {
     const root = join(tmp.dir, 'v1');
     v1Root(root, 'v1/throttled', REL);
     const reader = await readerAt(root);
-    assert.deepEqual(await reader.read('kubepods/burstable/pod1234/gone'), { failures: [] });
-    assert.equal(await reader.firstPid('kubepods/burstable/pod1234/gone'), undefined);
+    assert.deepEqual(reader.read(GONE), { failures: [] });
+    assert.equal(reader.firstPid(GONE), undefined);
+  });
+
+  // A runtime can list hundreds of containers whose cgroups are not on this host; each failed read costs an error object.
+  for (const [version, build] of [['v1', v1Root], ['v2', v2Root]] as const) {
+    it(`settles a gone ${version} container with one file system call, not one per file`, async () => {
+      const root = join(tmp.dir, version);
+      build(root, `${version}/${version === 'v1' ? 'throttled' : 'limited'}`, REL);
+      const { files, calls } = countingFiles();
+      const reader = await readerAt(root, files);
+      assert.deepEqual(reader.read(GONE), { failures: [] });
+      assert.equal(calls.length, 1, calls.join('\n'));
+      assert.match(calls[0] ?? '', version === 'v1' ? /^isPresent .*\/memory\/.*\/gone$/ : /^isPresent .*\/gone$/);
+    });
+  }
+
+  it('on v1, looks no further than the memory controller for a gone container', async () => {
+    const root = join(tmp.dir, 'v1');
+    v1Root(root, 'v1/throttled', REL);
+    // Torn down in memory first: the cpu files left behind are not read, so their state cannot turn into errors.
+    mkdirSync(join(root, 'cpu,cpuacct', GONE));
+    writeFileSync(join(root, 'cpu,cpuacct', GONE, 'cpu.shares'), 'lots\n');
+    assert.deepEqual((await readerAt(root)).read(GONE), { failures: [] });
+  });
+
+  it('reports a container directory that exists but cannot be examined once, naming it', async () => {
+    const root = join(tmp.dir, 'v2');
+    v2Root(root, 'v2/limited', REL);
+    symlinkSync('loop', join(root, 'kubepods/burstable/pod1234/loop')); // ELOOP
+    const { files, calls } = countingFiles();
+    const read = (await readerAt(root, files)).read('kubepods/burstable/pod1234/loop');
+    assert.equal(read.stats, undefined);
+    assert.equal(read.failures.length, 1);
+    assert.match(read.failures[0] ?? '', /pod1234\/loop: ELOOP/);
+    assert.equal(calls.length, 1);
   });
 
   it('keeps the rest when one file fails, naming the file', async () => {
@@ -75,7 +121,7 @@ describe('cgroup reader', () => {
     writeFileSync(join(root, 'cpu,cpuacct', REL, 'cpu.shares'), 'lots\n');
     rmSync(join(root, 'memory', REL, 'memory.stat'));
     mkdirSync(join(root, 'memory', REL, 'memory.stat')); // EISDIR: exists but cannot be read
-    const read = await (await readerAt(root)).read(REL);
+    const read = (await readerAt(root)).read(REL);
     assert.equal(read.stats?.cpuShares, undefined);
     assert.equal(read.stats?.memoryCacheBytes, undefined);
     assert.equal(read.stats?.cpuQuotaMicros, 20000);
@@ -89,7 +135,8 @@ describe('cgroup reader', () => {
     v2Root(root, 'v2/limited', REL);
     rmSync(join(root, REL, 'cgroup.procs'));
     mkdirSync(join(root, REL, 'cgroup.procs'));
-    await assert.rejects((await readerAt(root)).firstPid(REL), /c0ffee\/cgroup\.procs: EISDIR/);
+    const reader = await readerAt(root);
+    assert.throws(() => reader.firstPid(REL), /c0ffee\/cgroup\.procs: EISDIR/);
   });
 
   it('falls back to the non-recursive blkio files on old kernels', async () => {
@@ -99,7 +146,7 @@ describe('cgroup reader', () => {
     rmSync(join(dir, 'blkio.throttle.io_service_bytes_recursive'));
     rmSync(join(dir, 'blkio.throttle.io_serviced_recursive'));
     writeFileSync(join(dir, 'blkio.throttle.io_service_bytes'), '254:0 Read 4096\n254:0 Write 0\nTotal 4096\n');
-    const read = await (await readerAt(root)).read(REL);
+    const read = (await readerAt(root)).read(REL);
     assert.deepEqual(read.stats?.io, [{ majorMinor: '254:0', device: '/dev/vda', readBytes: 4096, writeBytes: 0, reads: 0, writes: 0 }]);
   });
 
