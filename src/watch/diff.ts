@@ -29,11 +29,21 @@ export function diffContainers(prev: readonly Container[], next: readonly Contai
   return changes;
 }
 
-function sameContainer(a: Container, b: Container): boolean {
-  return isDeepStrictEqual(withoutSamples(a), withoutSamples(b));
-}
+const SAMPLE_FIELDS: ReadonlySet<string> = new Set<keyof Container>(['usage', 'cgroup']);
 
-function withoutSamples(c: Container): Omit<Container, 'usage' | 'cgroup'> {
-  const { usage: _usage, cgroup: _cgroup, ...rest } = c;
-  return rest;
+/**
+ * Field by field, so that the fields that are the same value (every string
+ * and number of an unchanged container) cost one comparison, and only nested
+ * objects (labels, pod, writable layer) are compared deeply: about half the
+ * cost of comparing copies without the samples.
+ */
+function sameContainer(a: Container, b: Container): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const key of Object.keys(y)) {
+    if (SAMPLE_FIELDS.has(key)) continue;
+    if (!(key in x) || (x[key] !== y[key] && !isDeepStrictEqual(x[key], y[key]))) return false;
+  }
+  for (const key of Object.keys(x)) if (!SAMPLE_FIELDS.has(key) && !(key in y)) return false;
+  return true;
 }

@@ -20,6 +20,14 @@ describe('diffContainers', () => {
     assert.deepEqual(diffContainers(first, second), []);
   });
 
+  it('sees a changed label, and a field present on one side only', () => {
+    const relabelled = pollResults().containers.map((c) => (c.id === webApp.id ? { ...c, labels: { ...c.labels, tier: 'gold' } } : c));
+    assert.deepEqual(diffContainers(at(1), at(2, { containers: relabelled })).map((c) => [c.type, c.container.id]), [['modified', webApp.id]]);
+    const extra = at(2).map((c) => (c.id === dbMain.id ? { ...c, note: 'x' } : c));
+    assert.deepEqual(diffContainers(at(1), extra).map((c) => [c.type, c.container.id]), [['modified', dbMain.id]]);
+    assert.deepEqual(diffContainers(extra, at(3)).map((c) => [c.type, c.container.id]), [['modified', dbMain.id]]);
+  });
+
   it('reports added, modified and removed containers', () => {
     const before = at(1, { containers: [webApp, webSidecarOld, dbMain] });
     const after = at(2, { containers: [webApp, webSidecarOld, webSidecar] });
