@@ -1,6 +1,7 @@
 // The poll loop: one poll per interval, never two at once. Each poll asks the
 // runtime a constant handful of list calls (plus ContainerStatus for
 // containers not seen before) and publishes one immutable Snapshot.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CriCallError } from '../cri/errors.js';
 import type { RuntimeSource } from '../cri/source.js';
 import type { RuntimeVersion } from '../cri/types.js';
@@ -113,14 +114,20 @@ export class Poller {
     try {
       const results = await this.collect();
       ok = results.ok;
-      this.latest = buildSnapshot(results, {
+      // Each stage runs synchronously for a few milliseconds at 1000
+      // containers; a scrape that arrives meanwhile is served between them,
+      // from the previous snapshot: this one is published whole or not at all.
+      await nextTurn();
+      let next = buildSnapshot(results, {
         seq: this.latest.seq + 1,
         now: this.now(),
         lastSuccessAt: this.latest.lastSuccessAt,
         previous: this.latest,
         removedGraceSeconds: (this.opts.removedGraceMs ?? 0) / 1000,
       });
-      if (this.opts.hostStats) this.latest = await this.opts.hostStats(this.latest);
+      if (this.opts.hostStats) next = await this.opts.hostStats(next);
+      await nextTurn();
+      this.latest = next;
     } catch (err) {
       this.latest = this.failedSnapshot(err as Error);
     }

@@ -1,0 +1,51 @@
+// The poll loop on the simulated runtime: a snapshot is published whole,
+// after its host-stats step, never half-built.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CriClient } from '../../src/cri/client.js';
+import { parseEndpoint } from '../../src/cri/endpoint.js';
+import { Poller } from '../../src/poller/poller.js';
+import type { Snapshot } from '../../src/poller/snapshot.js';
+import { startSimRuntime } from '../../src/sim/server.js';
+import { World } from '../../src/sim/world.js';
+
+const silent = { info: () => undefined, warn: () => undefined };
+
+describe('Poller', () => {
+  it('keeps serving the previous snapshot until the host-stats step has finished', async () => {
+    const rt = await startSimRuntime({ profile: 'containerd', world: new World({ pods: 2, seed: 3 }) });
+    const client = new CriClient({ endpoint: parseEndpoint(rt.endpoint), timeoutMs: 2000, maxMessageBytes: 16 << 20, apiVersion: 'auto' });
+    const seenDuringStep: number[] = [];
+    let release: () => void = () => undefined;
+    let poller: Poller | undefined;
+    const published: Snapshot[] = [];
+    poller = new Poller({
+      source: client, intervalMs: 1000, nodeName: 'n', endpoint: rt.endpoint, logger: silent,
+      publish: (s) => published.push(s),
+      hostStats: async (s) => {
+        seenDuringStep.push(poller?.snapshot.seq ?? -1);
+        await new Promise<void>((r) => { release = r; });
+        return Object.freeze({ ...s, errors: Object.freeze([{ part: 'cgroup', message: 'marker' }]) });
+      },
+    });
+    try {
+      const first = poller.pollOnce();
+      while (seenDuringStep.length === 0) await new Promise((r) => setImmediate(r));
+      assert.equal(poller.snapshot.seq, 0, 'the half-built snapshot is not served');
+      assert.equal(poller.snapshot.containers.length, 0);
+      release();
+      const s = await first;
+      assert.equal(s.seq, 1);
+      assert.equal(poller.snapshot, s);
+      assert.deepEqual(s.errors.map((e) => e.message), ['marker'], 'what is served went through the step');
+      assert.equal(s.containers.length, 4);
+      assert.deepEqual(published, [s]);
+      assert.deepEqual(seenDuringStep, [0]);
+    } finally {
+      release();
+      await poller.stop();
+      client.close();
+      await rt.stop();
+    }
+  });
+});
