@@ -1,21 +1,21 @@
 // /metrics (everything) and /metrics/cadvisor (the cAdvisor-compatible
 // families alone), in the Prometheus text format or OpenMetrics when the
 // scraper asks for it, gzipped when it accepts gzip.
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Snapshot } from '../poller/snapshot.js';
 import { CONTENT_TYPES, type Format } from '../metrics/exposition.js';
-import type { ExpositionCache, View } from '../metrics/render.js';
+import { gzipMember, type ExpositionCache, type View } from '../metrics/render.js';
 import type { SelfMetrics } from '../metrics/self.js';
-
-const gzipAsync = promisify(gzip);
 
 interface Opts {
   readonly snapshot: () => Snapshot;
   readonly exposition: ExpositionCache;
   readonly self: SelfMetrics;
 }
+
+/** What /metrics/cadvisor ends with, having none of the agent's own families. */
+const ENDINGS: Readonly<Record<Format, Buffer>> = { prometheus: Buffer.alloc(0), openmetrics: Buffer.from('# EOF\n') };
 
 export function negotiateFormat(accept: string | undefined): Format {
   return accept !== undefined && accept.includes('application/openmetrics-text') ? 'openmetrics' : 'prometheus';
@@ -25,21 +25,28 @@ function acceptsGzip(header: string | undefined): boolean {
   return header !== undefined && /\bgzip\b/.test(header);
 }
 
+/** Writes cached buffers one after another: a scrape copies none of the megabytes. */
+function sendChunks(reply: FastifyReply, chunks: readonly Buffer[]): FastifyReply {
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  return reply.header('content-length', length).send(Readable.from(chunks));
+}
+
 export const metricsRoutes: FastifyPluginAsync<Opts> = async (app, opts) => {
   const handler = (view: View) => async (req: FastifyRequest, reply: FastifyReply) => {
     const format = negotiateFormat(req.headers.accept);
-    const snapshot = opts.snapshot();
     // OpenMetrics ends with "# EOF", which prom-client writes: its text goes last.
-    const own = view === 'all' ? await opts.self.text(format) : format === 'openmetrics' ? '# EOF\n' : '';
+    const own = view === 'all' ? await opts.self.text(format) : ENDINGS[format];
+    // Read after that wait, so a scrape never asks for a snapshot older than the one warmed up.
+    const snapshot = opts.snapshot();
     void reply.type(CONTENT_TYPES[format]).header('vary', 'Accept, Accept-Encoding');
     if (acceptsGzip(req.headers['accept-encoding'])) {
-      // Two gzip members back to back are one valid gzip stream: the large
-      // part is compressed once per snapshot, only the agent's own small
-      // families per scrape.
-      const [families, tail] = await Promise.all([opts.exposition.gzipped(snapshot, view, format), gzipAsync(own)]);
-      return reply.header('content-encoding', 'gzip').send(Buffer.concat([families, tail]));
+      // One gzip member: the families' deflate data is compressed once per
+      // snapshot, only the agent's own small families per change to them.
+      const families = await opts.exposition.deflated(snapshot, view, format);
+      return sendChunks(reply.header('content-encoding', 'gzip'), gzipMember(families, own));
     }
-    return reply.send(opts.exposition.get(snapshot, view, format) + own);
+    return sendChunks(reply, [...opts.exposition.text(snapshot, view, format).parts, own]);
   };
   app.get('/metrics', handler('all'));
   app.get('/metrics/cadvisor', handler('cadvisor'));

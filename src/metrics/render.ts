@@ -1,76 +1,261 @@
-// Renders a Snapshot's families to exposition text, once per snapshot and
-// format: a scrape between two polls is served the same precomputed string.
+// Renders a Snapshot's families to exposition bytes, each family once for as
+// long as the snapshot fields it reads stay the same: a scrape between two
+// polls is served precomputed bytes, and a failed poll (which republishes the
+// last data with a new time) re-renders only the families that read the time.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import type { Snapshot } from '../poller/snapshot.js';
 import { familyHeader, formatValue, type Format } from './exposition.js';
 import { CADVISOR_FAMILIES, CRI_FAMILIES, type FamilySpec } from './families.js';
 
 export type View = 'all' | 'cadvisor';
 
-const gzipAsync = promisify(gzip);
-
-/** Families sharing a name (e.g. two failure types) are written under one header. */
-export function renderFamilies(families: readonly FamilySpec[], snapshot: Snapshot, format: Format): string {
-  const parts: string[] = [];
-  let current = '';
-  for (const f of families) {
-    if (f.name !== current) {
-      parts.push(familyHeader(f.name, f.type, f.help, format));
-      current = f.name;
-    }
-    for (const s of f.samples(snapshot)) {
-      parts.push(`${f.name}{${s.labels}} ${formatValue(s.value)}\n`);
-    }
-  }
-  return parts.join('');
-}
+const deflateRawAsync = promisify(deflateRaw);
 
 export function familiesFor(view: View): readonly FamilySpec[] {
   return view === 'cadvisor' ? CADVISOR_FAMILIES : [...CADVISOR_FAMILIES, ...CRI_FAMILIES];
 }
 
+/** Families sharing a name (e.g. two failure types) are written under one header: one group. */
+function groupByName(families: readonly FamilySpec[]): readonly (readonly FamilySpec[])[] {
+  const groups: FamilySpec[][] = [];
+  for (const f of families) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && last[0]?.name === f.name) last.push(f);
+    else groups.push([f]);
+  }
+  return groups;
+}
+
+const GROUPS: Readonly<Record<View, readonly (readonly FamilySpec[])[]>> = {
+  all: groupByName(familiesFor('all')),
+  cadvisor: groupByName(familiesFor('cadvisor')),
+};
+
+function renderGroup(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): string {
+  const first = group[0] as FamilySpec;
+  const parts = [familyHeader(first.name, first.type, first.help, format)];
+  for (const f of group) {
+    for (const s of f.samples(snapshot)) parts.push(`${f.name}{${s.labels}} ${formatValue(s.value)}\n`);
+  }
+  return parts.join('');
+}
+
+export function renderFamilies(families: readonly FamilySpec[], snapshot: Snapshot, format: Format): string {
+  return groupByName(families).map((g) => renderGroup(g, snapshot, format)).join('');
+}
+
+/** One group's rendering, with the snapshot fields it read and their values then. */
 interface Rendered {
-  readonly text: string;
-  gzip?: Promise<Buffer>;
+  readonly inputs: ReadonlyMap<PropertyKey, unknown>;
+  readonly text: Buffer;
+  deflated?: Promise<Buffer>;
 }
 
 /**
- * Keeps the rendering of the latest snapshot, per view and format, with its
- * gzip: a scrape between two polls costs neither a render nor a compression,
- * however often it comes.
+ * Renders through a proxy that records which fields of the snapshot the
+ * families read. A snapshot and its parts are frozen, so a later snapshot
+ * holding the same values there would render the same bytes.
+ */
+function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): Rendered {
+  const inputs = new Map<PropertyKey, unknown>();
+  const tracked = new Proxy(snapshot, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key);
+      inputs.set(key, value);
+      return value;
+    },
+  });
+  return { inputs, text: Buffer.from(renderGroup(group, tracked, format)) };
+}
+
+/**
+ * The lists of a snapshot are compared by identity (a failed poll passes the
+ * last ones on), its small records by content: the poller describes the
+ * runtime afresh each time.
+ */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) || Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => same(Reflect.get(a, k), Reflect.get(b, k)));
+}
+
+function stillValid(r: Rendered, snapshot: Snapshot): boolean {
+  for (const [key, value] of r.inputs) {
+    if (!same(Reflect.get(snapshot, key), value)) return false;
+  }
+  return true;
+}
+
+/** The uncompressed exposition, in parts (one per family) to be written one after another. */
+export interface Exposition {
+  readonly parts: readonly Buffer[];
+  readonly bytes: number;
+}
+
+/**
+ * The exposition as the start of one gzip member: the header and deflate
+ * data ended by a sync flush instead of a final block, so that the agent's
+ * own families can follow in the same member (curl, for one, reads only the
+ * first member of a multi-member body).
+ */
+export interface Deflated {
+  readonly head: Buffer;
+  /** CRC-32 and length of the uncompressed text, for the trailer. */
+  readonly crc: number;
+  readonly bytes: number;
+}
+
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+const tailDeflates = new WeakMap<Buffer, Buffer>();
+
+/**
+ * The chunks of a gzip response: the cached head, then `tail` (a few KiB)
+ * compressed as the final block, and the trailer. Compressing the tail costs
+ * once per distinct tail; the trailer, a CRC-32 over the tail.
+ */
+export function gzipMember(head: Deflated, tail: Buffer): Buffer[] {
+  let compressed = tailDeflates.get(tail);
+  if (compressed === undefined) {
+    compressed = deflateRawSync(tail);
+    tailDeflates.set(tail, compressed);
+  }
+  const trailer = Buffer.allocUnsafe(8);
+  // zlib's crc32 answers 0 for a null data pointer, which an empty Buffer may have.
+  trailer.writeUInt32LE(tail.length === 0 ? head.crc : crc32(tail, head.crc), 0);
+  trailer.writeUInt32LE((head.bytes + tail.length) % 2 ** 32, 4);
+  return [head.head, compressed, trailer];
+}
+
+async function deflateView(parts: readonly Rendered[]): Promise<Deflated> {
+  for (const p of parts) p.deflated ??= deflateRawAsync(p.text, { finishFlush: constants.Z_SYNC_FLUSH });
+  const data = await Promise.all(parts.map((p) => p.deflated as Promise<Buffer>));
+  let crc = 0;
+  let bytes = 0;
+  for (const p of parts) {
+    crc = crc32(p.text, crc);
+    bytes += p.text.length;
+  }
+  return { head: Buffer.concat([GZIP_HEADER, ...data]), crc, bytes };
+}
+
+interface ViewEntry {
+  snapshot: Snapshot;
+  readonly parts: readonly Rendered[];
+  readonly text: Exposition;
+  deflated?: Promise<Deflated>;
+}
+
+type Key = `${View}/${Format}`;
+
+interface Asked {
+  readonly at: number;
+  /** Whether it was asked for gzipped, so that warming up compresses it too. */
+  readonly gzip: boolean;
+}
+
+/** A view or format nobody asked for in this long is no longer rendered after each poll. */
+const WARM_FOR_MS = 10 * 60_000;
+
+/**
+ * Keeps the rendering of the latest snapshot, per family and format, and of
+ * each view with its compression: a scrape between two polls costs neither a
+ * render nor a compression, however often it comes.
  */
 export class ExpositionCache {
-  private seq = -1;
-  private readonly rendered = new Map<string, Rendered>();
+  private readonly groups = new Map<Format, Map<FamilySpec, Rendered>>();
+  private readonly views = new Map<Key, ViewEntry>();
+  /** What scrapers asked for and when; before any scrape, what Prometheus asks for. */
+  private readonly asked = new Map<Key, Asked>([
+    ['all/openmetrics', { at: Date.now(), gzip: true }],
+    ['cadvisor/openmetrics', { at: Date.now(), gzip: true }],
+  ]);
+  private warming = 0;
 
-  get(snapshot: Snapshot, view: View, format: Format): string {
+  text(snapshot: Snapshot, view: View, format: Format): Exposition {
+    this.note(view, format, false);
     return this.entry(snapshot, view, format).text;
   }
 
-  /** The same text, gzipped once per snapshot. */
-  gzipped(snapshot: Snapshot, view: View, format: Format): Promise<Buffer> {
-    const e = this.entry(snapshot, view, format);
-    e.gzip ??= gzipAsync(e.text);
-    return e.gzip;
+  /** The whole text as one string (tests, the bench); scrapes use text() or deflated(). */
+  get(snapshot: Snapshot, view: View, format: Format): string {
+    return Buffer.concat(this.text(snapshot, view, format).parts).toString();
   }
 
-  /** Renders and compresses what Prometheus asks for, right after a poll rather than in a scrape. */
+  deflated(snapshot: Snapshot, view: View, format: Format): Promise<Deflated> {
+    this.note(view, format, true);
+    return this.compressed(this.entry(snapshot, view, format));
+  }
+
+  /**
+   * Renders and compresses, right after a poll rather than in a scrape, what
+   * was asked for lately, one family per turn of the event loop so that
+   * scrapes meanwhile are not held up. A newer snapshot's warm-up stops this one.
+   */
   async warm(snapshot: Snapshot): Promise<void> {
-    for (const view of ['all', 'cadvisor'] as const) await this.gzipped(snapshot, view, 'prometheus');
+    const run = ++this.warming;
+    const now = Date.now();
+    for (const [key, asked] of this.asked) {
+      if (now - asked.at > WARM_FOR_MS) this.forget(key);
+    }
+    for (const [key, asked] of [...this.asked]) {
+      const [view, format] = key.split('/') as [View, Format];
+      for (const group of GROUPS[view]) {
+        this.rendered(group, snapshot, format);
+        await nextTurn();
+        if (run !== this.warming) return;
+      }
+      const entry = this.entry(snapshot, view, format);
+      if (asked.gzip) await this.compressed(entry);
+    }
   }
 
-  private entry(snapshot: Snapshot, view: View, format: Format): Rendered {
-    if (snapshot.seq !== this.seq) {
-      this.rendered.clear();
-      this.seq = snapshot.seq;
+  private note(view: View, format: Format, gzip: boolean): void {
+    const key: Key = `${view}/${format}`;
+    this.asked.set(key, { at: Date.now(), gzip: gzip || this.asked.get(key)?.gzip === true });
+  }
+
+  private compressed(e: ViewEntry): Promise<Deflated> {
+    e.deflated ??= deflateView(e.parts);
+    return e.deflated;
+  }
+
+  private entry(snapshot: Snapshot, view: View, format: Format): ViewEntry {
+    const key: Key = `${view}/${format}`;
+    const cached = this.views.get(key);
+    if (cached?.snapshot === snapshot) return cached;
+    const parts = GROUPS[view].map((g) => this.rendered(g, snapshot, format));
+    if (cached !== undefined && parts.every((p, i) => p === cached.parts[i])) {
+      cached.snapshot = snapshot;
+      return cached;
     }
-    const key = `${view}/${format}`;
-    let e = this.rendered.get(key);
-    if (e === undefined) {
-      e = { text: renderFamilies(familiesFor(view), snapshot, format) };
-      this.rendered.set(key, e);
+    const text = { parts: parts.map((p) => p.text), bytes: parts.reduce((n, p) => n + p.text.length, 0) };
+    const entry: ViewEntry = { snapshot, parts, text };
+    this.views.set(key, entry);
+    return entry;
+  }
+
+  private rendered(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): Rendered {
+    let byGroup = this.groups.get(format);
+    if (byGroup === undefined) {
+      byGroup = new Map();
+      this.groups.set(format, byGroup);
     }
-    return e;
+    const first = group[0] as FamilySpec;
+    const cached = byGroup.get(first);
+    if (cached !== undefined && stillValid(cached, snapshot)) return cached;
+    const fresh = renderTracked(group, snapshot, format);
+    byGroup.set(first, fresh);
+    return fresh;
+  }
+
+  /** Drops a view nobody asks for any more, and its format's families when no view uses them. */
+  private forget(key: Key): void {
+    this.asked.delete(key);
+    this.views.delete(key);
+    const format = key.split('/')[1] as Format;
+    if (![...this.asked.keys()].some((k) => k.endsWith(`/${format}`))) this.groups.delete(format);
   }
 }

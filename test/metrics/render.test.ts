@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { buildSnapshot } from '../../src/poller/build.js';
 import { escapeLabelValue } from '../../src/metrics/exposition.js';
-import { ExpositionCache, familiesFor, renderFamilies } from '../../src/metrics/render.js';
+import { ExpositionCache, familiesFor, gzipMember, renderFamilies } from '../../src/metrics/render.js';
+import type { Snapshot } from '../../src/poller/snapshot.js';
 import { dbMain, pollResults, webApp } from '../fixtures/poll-results.js';
 import { parseSamples } from '../e2e/harness/agent.js';
 import { withHostStats } from './host-stats.js';
@@ -85,21 +87,124 @@ describe('metric rendering', () => {
 
   it('renders once per snapshot and format', () => {
     const cache = new ExpositionCache();
-    const a = cache.get(snapshot, 'all', 'prometheus');
-    assert.equal(cache.get(snapshot, 'all', 'prometheus'), a);
+    const a = cache.text(snapshot, 'all', 'prometheus');
+    assert.equal(cache.text(snapshot, 'all', 'prometheus'), a);
+    assert.notEqual(cache.text(snapshot, 'all', 'openmetrics'), a);
     const next = { ...snapshot, seq: snapshot.seq + 1, containers: [] };
-    assert.notEqual(cache.get(next, 'all', 'prometheus'), a);
+    assert.notEqual(cache.text(next, 'all', 'prometheus'), a);
+  });
+
+  it('serves from the cache exactly what renderFamilies renders, in both views and formats', () => {
+    const cache = new ExpositionCache();
+    assert.equal(cache.get(snapshot, 'all', 'prometheus'), readFileSync(golden('metrics.prom'), 'utf8'));
+    assert.equal(cache.get(snapshot, 'cadvisor', 'openmetrics'), readFileSync(golden('cadvisor.om'), 'utf8'));
+    const text = cache.text(snapshot, 'cadvisor', 'prometheus');
+    assert.equal(text.bytes, Buffer.concat(text.parts).length);
+  });
+
+  it('shares the cAdvisor families\' renderings between /metrics/cadvisor and /metrics', () => {
+    const cache = new ExpositionCache();
+    const all = cache.text(snapshot, 'all', 'openmetrics').parts;
+    const cadvisor = cache.text(snapshot, 'cadvisor', 'openmetrics').parts;
+    assert.ok(cadvisor.length > 0 && cadvisor.length < all.length);
+    cadvisor.forEach((part, i) => assert.equal(part, all[i], familyOf(part)));
+  });
+});
+
+/** As the poller republishes the last data when a poll fails. */
+function failedPoll(prev: Snapshot, takenAt: number): Snapshot {
+  return Object.freeze({
+    ...prev, seq: prev.seq + 1, takenAt, ok: false,
+    runtime: Object.freeze({ ...prev.runtime }),
+    errors: Object.freeze([{ part: 'poll', message: 'connection refused' }]),
+  });
+}
+
+const familyOf = (part: Buffer): string => part.toString('latin1', 0, 200).split(' ', 3)[2] ?? '';
+
+function rerendered(before: readonly Buffer[], after: readonly Buffer[]): string[] {
+  assert.equal(after.length, before.length);
+  return after.filter((part, i) => part !== before[i]).map(familyOf);
+}
+
+describe('rendering kept across snapshots', () => {
+  it('reuses every family of a failed poll but the one that reads its time, and renders what a fresh render would', () => {
+    const cache = new ExpositionCache();
+    const before = cache.text(snapshot, 'all', 'prometheus').parts;
+    const failed = failedPoll(snapshot, snapshot.takenAt + 10);
+    const after = cache.text(failed, 'all', 'prometheus').parts;
+    assert.deepEqual(rerendered(before, after), ['container_last_seen']);
+    assert.equal(Buffer.concat(after).toString(), renderFamilies(familiesFor('all'), failed, 'prometheus'));
+    assert.match(Buffer.concat(after).toString(), /^container_last_seen\{.*\} 1700000510$/m);
+  });
+
+  it('serves the same rendering, compressed once, for a snapshot that differs only in what no family reads', async () => {
+    const cache = new ExpositionCache();
+    const text = cache.text(snapshot, 'all', 'openmetrics');
+    const deflated = cache.deflated(snapshot, 'all', 'openmetrics');
+    const failed = failedPoll(snapshot, snapshot.takenAt);
+    assert.equal(cache.text(failed, 'all', 'openmetrics'), text);
+    assert.equal(cache.deflated(failed, 'all', 'openmetrics'), deflated);
+    await deflated;
+  });
+
+  it('renders anew the families of containers that changed', () => {
+    const cache = new ExpositionCache();
+    const before = cache.text(snapshot, 'all', 'prometheus').parts;
+    const fewer = { ...snapshot, seq: snapshot.seq + 1, containers: snapshot.containers.filter((c) => c.id !== webApp.id) };
+    const after = cache.text(fewer, 'all', 'prometheus').parts;
+    const redone = rerendered(before, after);
+    for (const family of ['container_cpu_usage_seconds_total', 'container_last_seen', 'cri_container_info', 'cri_container_state']) assert.ok(redone.includes(family), family);
+    for (const family of ['container_processes', 'cri_runtime_info', 'cri_images']) assert.ok(!redone.includes(family), family);
+    assert.equal(Buffer.concat(after).toString(), renderFamilies(familiesFor('all'), fewer, 'prometheus'));
+    assert.ok(!Buffer.concat(after).toString().includes(webApp.id));
+  });
+
+  it('renders anew what reads the runtime when a failed poll no longer knows it', () => {
+    const cache = new ExpositionCache();
+    const before = cache.text(snapshot, 'all', 'prometheus').parts;
+    const failed = failedPoll(snapshot, snapshot.takenAt);
+    const unknown = Object.freeze({ ...failed, runtime: Object.freeze({ ...failed.runtime, type: '', name: '', version: '' }) });
+    const after = cache.text(unknown, 'all', 'prometheus').parts;
+    const redone = rerendered(before, after);
+    for (const family of ['container_processes', 'cri_runtime_info', 'cri_pod_sandbox_info']) assert.ok(redone.includes(family), family);
+    assert.ok(!redone.includes('container_cpu_usage_seconds_total'));
+    assert.equal(Buffer.concat(after).toString(), renderFamilies(familiesFor('all'), unknown, 'prometheus'));
+  });
+
+  it('after warm-up, serves the rendering of the snapshot it warmed', async () => {
+    const cache = new ExpositionCache();
+    cache.text(snapshot, 'all', 'prometheus');
+    const next = failedPoll(snapshot, snapshot.takenAt + 10);
+    await cache.warm(next);
+    assert.equal(cache.get(next, 'all', 'prometheus'), renderFamilies(familiesFor('all'), next, 'prometheus'));
+    assert.equal(cache.get(next, 'cadvisor', 'openmetrics'), renderFamilies(familiesFor('cadvisor'), next, 'openmetrics'));
   });
 });
 
 describe('compressed exposition', () => {
-  it('compresses once per snapshot and decompresses to the same text', async () => {
-    const { gunzipSync } = await import('node:zlib');
+  const own = Buffer.from('# HELP cri_exporter_up Up.\n# TYPE cri_exporter_up gauge\ncri_exporter_up 1\n');
+
+  for (const tail of [own, Buffer.alloc(0)]) {
+    it(`is one gzip member that decompresses to the text and ${tail.length > 0 ? 'the tail' : 'an empty tail'}`, async () => {
+      const cache = new ExpositionCache();
+      const body = Buffer.concat(gzipMember(await cache.deflated(snapshot, 'all', 'prometheus'), tail));
+      const expected = cache.get(snapshot, 'all', 'prometheus') + tail.toString();
+      assert.equal(gunzipSync(body).toString(), expected);
+      // curl reads only the first member of a gzip body: the whole text must be in it.
+      assert.equal(inflateRawSync(body.subarray(10, -8)).toString(), expected);
+      assert.equal(body.readUInt32LE(body.length - 8), crc32(expected));
+      assert.equal(body.readUInt32LE(body.length - 4), Buffer.byteLength(expected));
+    });
+  }
+
+  it('compresses once per snapshot', async () => {
     const cache = new ExpositionCache();
-    const first = cache.gzipped(snapshot, 'all', 'prometheus');
-    assert.equal(cache.gzipped(snapshot, 'all', 'prometheus'), first, 'the same compression is reused');
-    assert.equal(gunzipSync(await first).toString(), cache.get(snapshot, 'all', 'prometheus'));
-    const next = { ...snapshot, seq: snapshot.seq + 1 };
-    assert.notEqual(cache.gzipped(next, 'all', 'prometheus'), first, 'a new snapshot is compressed anew');
+    const first = cache.deflated(snapshot, 'all', 'prometheus');
+    assert.equal(cache.deflated(snapshot, 'all', 'prometheus'), first, 'the same compression is reused');
+    const next = { ...snapshot, seq: snapshot.seq + 1, containers: [] };
+    const second = cache.deflated(next, 'all', 'prometheus');
+    assert.notEqual(second, first, 'a new snapshot is compressed anew');
+    assert.equal(gunzipSync(Buffer.concat(gzipMember(await second, Buffer.alloc(0)))).toString(), renderFamilies(familiesFor('all'), next, 'prometheus'));
   });
 });
