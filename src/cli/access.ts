@@ -37,6 +37,7 @@ export interface Access {
 export async function setupAccess(config: Config, logger: Logger, closers: Closer[]): Promise<Access> {
   const https = config.tls ? await tlsMaterial(config) : undefined;
   const apis = await connectApi(config);
+  if (apis) closers.push(() => apis.close());
   logAuthMode(config, logger, apis);
   const auth = config.auth === 'kubernetes' && apis
     ? { authorizer: new KubeAuthorizer(apis, { audiences: config.authAudiences }), nodeName: config.nodeName }
@@ -73,11 +74,11 @@ async function connectApi(config: Config): Promise<KubeApis | undefined> {
     throw new StartupError('--auth=kubernetes needs the Kubernetes API: run in a pod with a service account token, or set --kubeconfig (or use --auth=none)');
   }
   if (!wanted) return undefined;
-  // Loaded only when used: the client library is large, and an agent without the API should not pay for it in memory and GC time.
+  // Loaded only when used: an agent without the API should not pay for the client in memory.
   const { kubeApis } = await import('../kube/client.js');
   let apis: KubeApis | undefined;
   try {
-    apis = kubeApis({ kubeconfig: config.kubeconfig, inCluster: inCluster(process.env), timeoutMs: API_TIMEOUT_MS });
+    apis = await kubeApis({ kubeconfig: config.kubeconfig, inCluster: inCluster(process.env), timeoutMs: API_TIMEOUT_MS });
   } catch (err) {
     if (err instanceof KubeSetupError) throw new StartupError(err.message);
     throw err;

@@ -1,7 +1,6 @@
 // May this user do that on this node? A SubjectAccessReview, as the kubelet
 // asks before serving /metrics or /logs.
 import type { KubeApis } from './client.js';
-import { toKubeApiError } from './errors.js';
 import type { Identity } from './token-review.js';
 
 /** Resource attributes of a request, always about one Node object. */
@@ -18,7 +17,7 @@ export interface AccessVerdict {
 
 /** Throws KubeApiError when the API does not answer. */
 export async function reviewAccess(apis: KubeApis, user: Identity, access: NodeAccess): Promise<AccessVerdict> {
-  const body = {
+  const { status } = await apis.createSubjectAccessReview({
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
     spec: {
@@ -28,13 +27,7 @@ export async function reviewAccess(apis: KubeApis, user: Identity, access: NodeA
       extra: Object.fromEntries(Object.entries(user.extra).map(([k, v]) => [k, [...v]])),
       resourceAttributes: { group: '', version: 'v1', resource: 'nodes', subresource: access.subresource, name: access.name, verb: access.verb },
     },
-  };
-  let status;
-  try {
-    status = (await apis.authorization.createSubjectAccessReview({ body }, apis.callOptions())).status;
-  } catch (err) {
-    throw toKubeApiError('create SubjectAccessReview', apis.server, err);
-  }
+  });
   // An explicit deny, or no decision, is a no; only allowed=true and not denied is a yes.
   const allowed = status?.allowed === true && status.denied !== true;
   return { allowed, reason: status?.reason || status?.evaluationError || (allowed ? '' : 'no RBAC rule allows it') };

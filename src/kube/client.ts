@@ -1,21 +1,23 @@
-// Kubernetes API access: a KubeConfig from a kubeconfig file or the pod's
-// service account, and the three API groups the agent uses. Every call gets
-// a deadline, so a hung API server cannot hold a request (or a review) open.
-import { existsSync } from 'node:fs';
-import {
-  AuthenticationV1Api, AuthorizationV1Api, CoreV1Api, KubeConfig, Observable,
-  type ConfigurationOptions, type RequestContext, type ResponseContext,
-} from '@kubernetes/client-node';
-import { KubeSetupError } from './errors.js';
+// The three Kubernetes API calls the agent makes, over our own small HTTPS
+// client rather than @kubernetes/client-node: loading that library's
+// generated models cost ~70 MiB of RSS, most of the agent's memory budget,
+// for three requests. The configuration comes from --kubeconfig, else from
+// the pod's service account.
+import { inClusterEndpoint, type InClusterOptions } from './in-cluster.js';
+import { loadKubeconfig } from './kubeconfig-file.js';
+import type { ApiEndpoint } from './api-endpoint.js';
+import { ApiTransport } from './transport.js';
+import type { Node, SubjectAccessReview, TokenReview } from './types.js';
 
+/** Each call throws KubeApiError when the API does not answer, or answers with an error. */
 export interface KubeApis {
-  readonly authentication: AuthenticationV1Api;
-  readonly authorization: AuthorizationV1Api;
-  readonly core: CoreV1Api;
-  /** The API server URL, for error messages. */
+  /** The API server URL, for logs and error messages. */
   readonly server: string;
-  /** Per-call options that put a deadline on the request. */
-  readonly callOptions: () => ConfigurationOptions;
+  createTokenReview(review: TokenReview): Promise<TokenReview>;
+  createSubjectAccessReview(review: SubjectAccessReview): Promise<SubjectAccessReview>;
+  readNode(name: string): Promise<Node>;
+  /** Closes kept-alive connections. */
+  close(): void;
 }
 
 export interface KubeClientOptions {
@@ -23,51 +25,33 @@ export interface KubeClientOptions {
   readonly kubeconfig?: string;
   /** Whether the pod's service account may be used (KUBERNETES_SERVICE_HOST and a token). */
   readonly inCluster: boolean;
+  /** Deadline of every call. */
   readonly timeoutMs: number;
+  /** In-cluster settings (service-account directory) and the environment; tests change them. */
+  readonly serviceAccount?: InClusterOptions;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The API clients, or undefined when there is no way to reach an API server. */
-export function kubeApis(opts: KubeClientOptions): KubeApis | undefined {
-  const kc = loadKubeConfig(opts);
-  if (!kc) return undefined;
-  const server = kc.getCurrentCluster()?.server ?? '(no server)';
-  return {
-    authentication: kc.makeApiClient(AuthenticationV1Api),
-    authorization: kc.makeApiClient(AuthorizationV1Api),
-    core: kc.makeApiClient(CoreV1Api),
-    server,
-    callOptions: () => deadlineOptions(opts.timeoutMs),
-  };
+/** The API calls, or undefined when there is no way to reach an API server; throws KubeSetupError. */
+export async function kubeApis(opts: KubeClientOptions): Promise<KubeApis | undefined> {
+  const endpoint = await apiEndpoint(opts);
+  return endpoint && apisOver(new ApiTransport(endpoint, { timeoutMs: opts.timeoutMs }));
 }
 
-function loadKubeConfig(opts: KubeClientOptions): KubeConfig | undefined {
-  const kc = new KubeConfig();
-  if (opts.kubeconfig !== undefined) {
-    if (!existsSync(opts.kubeconfig)) throw new KubeSetupError(`--kubeconfig: ${opts.kubeconfig} does not exist`);
-    try {
-      kc.loadFromFile(opts.kubeconfig);
-    } catch (err) {
-      throw new KubeSetupError(`--kubeconfig: cannot load ${opts.kubeconfig}: ${(err as Error).message}`);
-    }
-    if (!kc.getCurrentCluster()) throw new KubeSetupError(`--kubeconfig: ${opts.kubeconfig} has no current context with a cluster`);
-    return kc;
-  }
+async function apiEndpoint(opts: KubeClientOptions): Promise<ApiEndpoint | undefined> {
+  if (opts.kubeconfig !== undefined) return loadKubeconfig(opts.kubeconfig);
   if (!opts.inCluster) return undefined;
-  // Reads the service-account token from its file and re-reads it as the kubelet rotates it.
-  kc.loadFromCluster();
-  return kc;
+  return inClusterEndpoint(opts.env ?? process.env, opts.serviceAccount);
 }
 
-/** An abort signal per request: the generated client has no timeout of its own. */
-function deadlineOptions(timeoutMs: number): ConfigurationOptions {
+export function apisOver(transport: ApiTransport): KubeApis {
   return {
-    middleware: [{
-      pre: (ctx: RequestContext) => {
-        ctx.setSignal(AbortSignal.timeout(timeoutMs));
-        return new Observable(Promise.resolve(ctx));
-      },
-      post: (res: ResponseContext) => new Observable(Promise.resolve(res)),
-    }],
-    middlewareMergeStrategy: 'append',
+    server: transport.server,
+    createTokenReview: async (review) =>
+      await transport.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', review) as TokenReview,
+    createSubjectAccessReview: async (review) =>
+      await transport.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', review) as SubjectAccessReview,
+    readNode: async (name) => await transport.request('GET', `/api/v1/nodes/${encodeURIComponent(name)}`) as Node,
+    close: () => transport.close(),
   };
 }

@@ -2,7 +2,6 @@
 // at start and then now and then: it changes only when the runtime is
 // upgraded, and the agent must not load the API server.
 import type { KubeApis } from './client.js';
-import { toKubeApiError } from './errors.js';
 
 export interface NodeInfoLogger {
   warn(obj: object, msg: string): void;
@@ -11,12 +10,8 @@ export interface NodeInfoLogger {
 
 /** Throws KubeApiError when the API does not answer. */
 export async function readContainerRuntimeVersion(apis: KubeApis, nodeName: string): Promise<string> {
-  try {
-    const node = await apis.core.readNode({ name: nodeName }, apis.callOptions());
-    return node.status?.nodeInfo?.containerRuntimeVersion ?? '';
-  } catch (err) {
-    throw toKubeApiError(`GET node ${nodeName}`, apis.server, err);
-  }
+  const node = await apis.readNode(nodeName);
+  return node.status?.nodeInfo?.containerRuntimeVersion ?? '';
 }
 
 export class NodeRuntimeWatch {

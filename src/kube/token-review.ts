@@ -1,7 +1,6 @@
 // Who a bearer token belongs to, as the API server says: a TokenReview, the
 // same call the kubelet's webhook authenticator makes.
 import type { KubeApis } from './client.js';
-import { toKubeApiError } from './errors.js';
 
 export interface Identity {
   readonly username: string;
@@ -22,17 +21,11 @@ export type TokenVerdict =
  * Throws KubeApiError when the API does not answer.
  */
 export async function reviewToken(apis: KubeApis, token: string, audiences: readonly string[]): Promise<TokenVerdict> {
-  const body = {
+  const { status } = await apis.createTokenReview({
     apiVersion: 'authentication.k8s.io/v1',
     kind: 'TokenReview',
     spec: { token, ...(audiences.length > 0 ? { audiences: [...audiences] } : {}) },
-  };
-  let status;
-  try {
-    status = (await apis.authentication.createTokenReview({ body }, apis.callOptions())).status;
-  } catch (err) {
-    throw toKubeApiError('create TokenReview', apis.server, err);
-  }
+  });
   if (status?.authenticated !== true || !status.user) {
     return { authenticated: false, reason: status?.error || 'token not authenticated' };
   }
