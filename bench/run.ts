@@ -3,7 +3,7 @@
 // growth under churn, on the simulated runtime and on a real containerd —
 // printed as tables with the targets, and written as JSON to bench/results/.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { build, BENCH_DIR, ROOT } from './lib/build.js';
 import { cleanup, cleanupOnSignals } from './lib/cleanup.js';
 import type { BenchContext, PollRow, ServeRow, SoakRow } from './lib/context.js';
 import { MiB } from './lib/procstat.js';
+import { wrkVersion } from './lib/load.js';
 import { markdownReport, textReport } from './lib/report.js';
 import { checkTargets } from './lib/targets.js';
 import { realUnavailable, runReal } from './phases/real.js';
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
   const load = loadavg()[0] ?? 0;
   const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   if (load > 0.5) log(`warning: load average ${load.toFixed(2)} before the bench started; other work on this machine skews every figure`);
+  if (parts.has('serve')) await wrkVersion();
   const realReason = realUnavailable();
   const useReal = flags['no-real'] || !parts.has('real') ? false : flags.real === true ? true : !quick && realReason === undefined;
   if (useReal && realReason) throw new Error(`--real: ${realReason}`);
@@ -122,12 +124,12 @@ async function main(): Promise<void> {
   log(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
   process.stdout.write(`\n${textReport(results)}\n`);
   if (flags.markdown) process.stdout.write(`\n${markdownReport(results)}\n`);
-  const pkg = JSON.parse(await readFile(join(ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')) as { version: string };
+  const wrk = await wrkVersion().catch(() => 'not installed');
   const out = join(BENCH_DIR, 'results', `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   await mkdir(join(BENCH_DIR, 'results'), { recursive: true });
   await writeFile(out, `${JSON.stringify({
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), startedAt: started.toISOString(), finishedAt: new Date().toISOString(),
-    machine: { ...machine(), loadAverageAtStart: loadAtStart, autocannon: pkg.version }, options: { quick, sizes, soak: soakPlan, real: useReal, cellSeconds: ctx.cellSeconds },
+    machine: { ...machine(), loadAverageAtStart: loadAtStart, wrk }, options: { quick, sizes, soak: soakPlan, real: useReal, cellSeconds: ctx.cellSeconds },
     targets: checkTargets(results), ...results,
   }, null, 2)}\n`);
   process.stdout.write(`\nwrote ${out}\n`);

@@ -82,12 +82,16 @@ const profiler = opts.profile ? await startProfile() : undefined;
 const before = await bytes();
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
-const polls: { wallMs: number; cpuMs: number; calls: Record<string, number> }[] = [];
+const polls: { wallMs: number; cpuMs: number; exposeCpuMs?: number; calls: Record<string, number> }[] = [];
 for (let i = 0; i < opts.polls; i++) {
   const c0 = cpuNow();
   const t0 = performance.now();
   const calls = await target.poll();
-  polls.push({ wallMs: performance.now() - t0, cpuMs: cpuNow() - c0, calls: Object.fromEntries(calls) });
+  const wallMs = performance.now() - t0;
+  const c1 = cpuNow();
+  await target.settle?.();
+  const exposeCpuMs = target.settle ? cpuNow() - c1 : undefined;
+  polls.push({ wallMs, cpuMs: c1 - c0, exposeCpuMs, calls: Object.fromEntries(calls) });
 }
 loop.disable();
 const after = await bytes();

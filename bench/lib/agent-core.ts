@@ -15,6 +15,8 @@ export interface AgentCore {
   readonly app: FastifyInstance;
   /** CRI calls by method since the last takeCalls(). */
   takeCalls(): Map<string, number>;
+  /** Resolves once the exposition of the latest snapshot is rendered and gzipped, as serve prepares it after each poll. */
+  exposed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export function buildAgentCore(endpointText: string, opts: AgentCoreOptions = {}
       calls = new Map();
       return taken;
     },
+    exposed: () => agent.exposition.warm(agent.poller.snapshot),
     close: () => agent.close(),
   };
 }

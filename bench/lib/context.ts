@@ -34,6 +34,8 @@ export interface PollRow {
   readonly wallMs: number;
   readonly wallMaxMs: number;
   readonly cpuMs: number;
+  /** Agent modes: CPU from the end of the poll until its exposition is rendered and gzipped. */
+  readonly exposeCpuMs?: number;
   readonly callsPerPoll: number;
   readonly callsByMethod: Record<string, number>;
   readonly receivedBytes: number;

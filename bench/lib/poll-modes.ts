@@ -1,10 +1,12 @@
 // The ways of reading a node's state over CRI that the bench compares. Each
 // is a `poll()` that the poll child times; only `agent` is the product.
 //   agent      the product, wired as `serve` wires it (lib/agent-core.ts),
-//              including the host-stats step that reads each container's cgroup
+//              including the host-stats step that reads each container's cgroup;
+//              the exposition it prepares after each poll is timed apart
 //   agent-cri  the same without the host-stats step (as `--demo` runs): the CRI path alone
 //   floor      a bare grpc-js client making the same list calls, decoding
-//              them with the agent's proto-loader options, processing nothing
+//              them as the agent does (its reader proto and loader options),
+//              processing nothing
 //   floor-raw  the same calls with no decoding at all (bytes only)
 //   classic    ListContainers, then ContainerStatus + ContainerStats per
 //              container (2N+1 calls), as the classic CRI example tools do
@@ -21,6 +23,8 @@ export interface PollTarget {
   poll(): Promise<Map<string, number>>;
   /** The agent's latest snapshot (agent modes only). */
   snapshot?(): Snapshot;
+  /** Waits for the work a poll leaves behind: the agent's exposition render and gzip (agent modes only). */
+  settle?(): Promise<void>;
   /** Bytes of the last answer to each call, as protobuf on the wire (floor-raw only). */
   answerBytes?(): Record<string, number>;
   /** Milliseconds each call of the last poll took to answer (floor-raw only). */
@@ -52,6 +56,7 @@ function agentTarget(endpoint: string, hostStats: boolean): PollTarget {
       return agent.takeCalls();
     },
     snapshot: () => agent.poller.snapshot,
+    settle: () => agent.exposed(),
     close: () => void agent.close(),
   };
 }

@@ -60,13 +60,18 @@ export function checkTargets(r: Results): TargetCheck[] {
   const realAgent = poll(r, 'containerd', 'agent', (p) => p.pods === REAL_PODS);
   const realServe = r.serve.find((s) => s.runtime === 'containerd' && s.pods === REAL_PODS);
   const soak = r.soak;
-  const realMillicores = realAgent ? realAgent.cpuMs / POLL_INTERVAL_SECONDS : undefined;
+  const realMillicores = realAgent ? (realAgent.cpuMs + (realAgent.exposeCpuMs ?? 0)) / POLL_INTERVAL_SECONDS : undefined;
+  const withExposition = (p: PollRow | undefined) => (p === undefined ? undefined : p.cpuMs + (p.exposeCpuMs ?? 0));
   const fmt = (v: number | undefined, unit: string, digits = 1) => (v === undefined ? 'not run' : `${v.toFixed(digits)} ${unit}`);
   return [
     { target: `agent CPU per poll, CRI path, sim ${SIM_SIZE}`, limit: '≤ 20 ms', measured: fmt(agent?.cpuMs, 'ms'), verdict: verdict(agent && agent.cpuMs <= 20) },
     {
       target: `agent CPU per poll with host-stats step, sim ${SIM_SIZE}`, limit: '≤ 20 ms',
       measured: fmt(agentHost?.cpuMs, 'ms'), verdict: verdict(agentHost && agentHost.cpuMs <= 20),
+    },
+    {
+      target: `agent CPU per poll with host stats and the /metrics render + gzip, sim ${SIM_SIZE}`, limit: '≤ 20 ms',
+      measured: fmt(withExposition(agentHost), 'ms'), verdict: verdict(agentHost && (withExposition(agentHost) as number) <= 20),
     },
     {
       target: `agent wall per poll vs floor, CRI path, sim ${SIM_SIZE}`, limit: '≤ 1.2×',
@@ -89,7 +94,7 @@ export function checkTargets(r: Results): TargetCheck[] {
     },
     {
       target: `agent CPU at 10 s interval, containerd ${REAL_PODS} pods`, limit: '≤ 10 millicores',
-      measured: realMillicores === undefined ? 'not run' : `${realMillicores.toFixed(2)} m (per poll)${realServe?.idle ? `, ${realServe.idle.millicores.toFixed(2)} m (process, ${realServe.idle.seconds} s)` : ''}`,
+      measured: realMillicores === undefined ? 'not run' : `${realMillicores.toFixed(2)} m (poll + exposition)${realServe?.idle ? `, ${realServe.idle.millicores.toFixed(2)} m (process, ${realServe.idle.seconds} s)` : ''}`,
       verdict: verdict(realMillicores === undefined ? undefined : realMillicores <= 10 && (realServe?.idle?.millicores ?? 0) <= 10),
     },
     { target: `agent RSS, containerd ${REAL_PODS} pods`, limit: '≤ 90 MiB', measured: fmt(realServe && realServe.rssWarmBytes / MiB, 'MiB'), verdict: verdict(realServe && realServe.rssWarmBytes <= 90 * MiB) },

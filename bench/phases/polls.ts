@@ -35,7 +35,7 @@ function plan(mode: Mode, subject: PollSubject, quick: boolean): Plan {
 }
 
 interface ChildResult {
-  readonly polls: { wallMs: number; cpuMs: number; calls: Record<string, number> }[];
+  readonly polls: { wallMs: number; cpuMs: number; exposeCpuMs?: number; calls: Record<string, number> }[];
   readonly receivedPerPoll: number;
   readonly sentPerPoll: number;
   readonly loopBlockMaxMs: number;
@@ -57,6 +57,7 @@ async function runMode(ctx: BenchContext, proxy: ByteProxy, subject: PollSubject
       runtime: subject.runtime, containers: subject.containers, pods: subject.pods, mode, polls: r.polls.length,
       wallMs: median(r.polls.map((x) => x.wallMs)), wallMaxMs: max(r.polls.map((x) => x.wallMs)),
       cpuMs: median(r.polls.map((x) => x.cpuMs)),
+      exposeCpuMs: r.polls[0]?.exposeCpuMs === undefined ? undefined : median(r.polls.map((x) => x.exposeCpuMs ?? 0)),
       callsPerPoll: Object.values(last).reduce((a, b) => a + b, 0), callsByMethod: last,
       receivedBytes: r.receivedPerPoll, sentBytes: r.sentPerPoll, loopBlockMaxMs: r.loopBlockMaxMs, render: r.render,
       answerBytes: r.answerBytes, answerMs: r.answerMs,
