@@ -1,9 +1,10 @@
-// The agent as an operator runs it: `node dist/…/main.js serve`, the
-// compiled CLI, in its own process on a free loopback port. Its CPU and
+// The agent as an operator runs it: `node <the image's flags> dist/…/main.js
+// serve`, the compiled CLI, in its own process on a free loopback port. Its CPU and
 // memory are read from /proc by PID.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { stopProcess, track } from './children.js';
+import { imageNodeFlags } from './image-flags.js';
 
 export interface AgentProcess {
   readonly pid: number;
@@ -27,7 +28,7 @@ async function freePort(): Promise<number> {
 export async function startAgentProcess(cli: string, endpoint: string, args: readonly string[], readyTimeoutMs: number): Promise<AgentProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(process.execPath, [cli, 'serve', '--runtime-endpoint', endpoint, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
+  const proc = spawn(process.execPath, [...imageNodeFlags(), cli, 'serve', '--runtime-endpoint', endpoint, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (proc.pid === undefined) throw new Error('cannot start the agent');

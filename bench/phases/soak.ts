@@ -1,5 +1,6 @@
 // Part 5b: the agent's resident memory over many poll cycles with churn.
 import { startChild } from '../lib/children.js';
+import { imageNodeFlags } from '../lib/image-flags.js';
 import type { BenchContext, SoakRow } from '../lib/context.js';
 import { MiB } from '../lib/procstat.js';
 import { max } from '../lib/stats.js';
@@ -22,7 +23,7 @@ export async function runSoak(ctx: BenchContext, plan: SoakPlan): Promise<SoakRo
     const child = startChild(ctx.build.child('soak'), {
       endpoint: `unix://${sim.socketPath}`, cycles: plan.cycles, budgetMs: plan.budgetSeconds * 1000,
       churnPods: plan.churnPods, sampleEvery: SAMPLE_EVERY, scrapeEvery: 10,
-    });
+    }, imageNodeFlags());
     child.onAsk(async (m) => {
       await sim.child.ask({ type: 'churn', pods: m.pods });
       return {};
