@@ -26,6 +26,7 @@ const USAGE = `npm run bench [-- options]
   --soak-containers N   soak node size (default 1000)
   --soak-cycles N       soak polls (default 10000)
   --soak-seconds N      soak time limit (default 120; the soak stops at whichever comes first)
+  --soak-interval-ms N  the agent's poll interval during the soak (default 500)
   --parts LIST          which parts to run, of polls,serve,soak,real (default: all)
   --markdown            also print the tables as Markdown
   --profile             write V8 CPU profiles of the agent's timed polls to bench/results/profiles/
@@ -36,7 +37,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean' }, real: { type: 'boolean' }, 'no-real': { type: 'boolean' }, sizes: { type: 'string' },
     'cell-seconds': { type: 'string' }, 'soak-containers': { type: 'string' }, 'soak-cycles': { type: 'string' },
-    'soak-seconds': { type: 'string' }, markdown: { type: 'boolean' }, parts: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
+    'soak-seconds': { type: 'string' }, 'soak-interval-ms': { type: 'string' }, markdown: { type: 'boolean' }, parts: { type: 'string' }, profile: { type: 'boolean' }, help: { type: 'boolean' },
   },
 });
 if (flags.help) {
@@ -56,6 +57,7 @@ const soakPlan = {
   containers: num(flags['soak-containers'], 1000),
   cycles: num(flags['soak-cycles'], 10_000),
   budgetSeconds: num(flags['soak-seconds'], quick ? 30 : 120),
+  intervalMs: num(flags['soak-interval-ms'], 500),
   churnPods: 1,
 };
 

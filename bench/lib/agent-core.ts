@@ -2,7 +2,7 @@
 // with its host-stats step, watch hub, self metrics, exposition cache warmed
 // after each poll, HTTP app), minus the listening socket and access control,
 // so the bench can drive polls one at a time and time them. Only the call
-// counting and the clock are the bench's own.
+// counting is the bench's own.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { wireAgent } from '../../src/cli/wire.js';
@@ -21,8 +21,6 @@ export interface AgentCore {
 }
 
 export interface AgentCoreOptions {
-  /** The poller's clock in Unix seconds (the soak runs a faster one). */
-  readonly now?: () => number;
   /** Read host cgroups after each poll as serve does outside --demo; default true. */
   readonly hostStats?: boolean;
 }
@@ -36,7 +34,6 @@ export function buildAgentCore(endpointText: string, opts: AgentCoreOptions = {}
     // A real pino logger, as serve has, so the app pays for it as serve does; nothing is written.
     logger: pino({ level: 'silent' }),
     observeCall: (method) => calls.set(method, (calls.get(method) ?? 0) + 1),
-    now: opts.now,
     hostStats: opts.hostStats !== false,
   });
   return {

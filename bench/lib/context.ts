@@ -72,11 +72,14 @@ export interface SoakRow {
   readonly cycles: number;
   readonly seconds: number;
   readonly churnPodsPerCycle: number;
+  /** The agent's --poll-interval during the soak. */
+  readonly intervalMs: number;
   readonly warmCycle: number;
   readonly rssWarmBytes: number;
   readonly rssEndBytes: number;
   readonly rssMaxBytes: number;
   readonly growthPercent: number;
-  readonly samples: readonly { cycle: number; rssBytes: number; heapUsedBytes: number; containers: number }[];
-  readonly failures: readonly string[];
+  /** The agent process's CPU over the soak, per poll (scrapes included). */
+  readonly cpuMsPerPoll: number;
+  readonly samples: readonly { cycle: number; rssBytes: number; seconds: number }[];
 }

@@ -1,9 +1,15 @@
-// Part 5b: the agent's resident memory over many poll cycles with churn.
-import { startChild } from '../lib/children.js';
-import { imageNodeFlags } from '../lib/image-flags.js';
+// Part 5b: the agent's resident memory over many poll cycles with churn. The
+// compiled CLI runs as the image runs it, polling every `intervalMs` (faster
+// than the default 10 s, so that thousands of polls fit in a run) with
+// --removed-grace scaled to hold as many departed containers as 5 minutes
+// do at 10 s. Between polls the simulated runtime replaces pods, and every
+// few seconds /metrics (gzip) and /api/v1/containers are fetched as a
+// scraper and a log shipper would. RSS and CPU come from /proc; the number
+// of polls from the agent's own cri_exporter_poll_duration_seconds_count.
+import { startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
 import type { BenchContext, SoakRow } from '../lib/context.js';
-import { MiB } from '../lib/procstat.js';
-import { max } from '../lib/stats.js';
+import { cpuMs, MiB, rssBytes } from '../lib/procstat.js';
+import { max, median } from '../lib/stats.js';
 import { startSimChild } from './sim.js';
 
 export interface SoakPlan {
@@ -11,38 +17,73 @@ export interface SoakPlan {
   readonly cycles: number;
   readonly budgetSeconds: number;
   readonly churnPods: number;
+  readonly intervalMs: number;
 }
 
-const SAMPLE_EVERY = 50;
-const WARM_CYCLE = 200;
+const SAMPLE_EVERY_MS = 5000;
+const DEFAULT_GRACE_POLLS = 30; // 5m at the default 10 s interval
+const WARM_FRACTION = 0.1;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** As Prometheus asks (fetch undoes the gzip): asking another format too would make the agent render both after each poll. */
+const SCRAPE_HEADERS = { 'accept-encoding': 'gzip', accept: 'application/openmetrics-text;version=1.0.0' };
+
+/** The scrape itself: the agent's poll count is in it. */
+async function scrapeMetrics(agent: AgentProcess): Promise<number> {
+  const res = await agent.get('/metrics', SCRAPE_HEADERS);
+  const text = await res.text();
+  const m = /^cri_exporter_poll_duration_seconds_count(?:\{\})? (\d+)/m.exec(text);
+  if (!res.ok || !m) throw new Error(`soak: no poll count in /metrics (HTTP ${res.status})`);
+  return Number(m[1]);
+}
+
+async function fetchContainers(agent: AgentProcess): Promise<void> {
+  const list = await agent.get('/api/v1/containers');
+  await list.arrayBuffer();
+  if (!list.ok) throw new Error(`soak: /api/v1/containers failed: HTTP ${list.status}`);
+}
 
 export async function runSoak(ctx: BenchContext, plan: SoakPlan): Promise<SoakRow> {
-  ctx.log(`soak: ${plan.cycles} polls at ${plan.containers} containers, ${plan.churnPods} pod(s) replaced per poll, at most ${plan.budgetSeconds} s`);
+  ctx.log(`soak: ${plan.cycles} polls at ${plan.containers} containers every ${plan.intervalMs} ms, ${plan.churnPods} pod(s) replaced per poll, at most ${plan.budgetSeconds} s`);
   const sim = await startSimChild(ctx, plan.containers);
+  const grace = `${(plan.intervalMs * DEFAULT_GRACE_POLLS) / 1000}s`;
+  const agent = await startAgentProcess(ctx.build.cli, `unix://${sim.socketPath}`, ['--poll-interval', `${plan.intervalMs}ms`, '--removed-grace', grace], 300_000);
   try {
-    const child = startChild(ctx.build.child('soak'), {
-      endpoint: `unix://${sim.socketPath}`, cycles: plan.cycles, budgetMs: plan.budgetSeconds * 1000,
-      churnPods: plan.churnPods, sampleEvery: SAMPLE_EVERY, scrapeEvery: 10,
-    }, imageNodeFlags());
-    child.onAsk(async (m) => {
-      await sim.child.ask({ type: 'churn', pods: m.pods });
-      return {};
-    });
-    const r = (await child.result) as unknown as { cycles: number; seconds: number; samples: SoakRow['samples']; failures: string[] };
-    await child.stop();
-    const warmCycle = Math.min(WARM_CYCLE, Math.floor(r.cycles / 10));
-    const warm = r.samples.find((s) => s.cycle >= warmCycle) ?? r.samples[0];
-    const end = r.samples[r.samples.length - 1];
-    if (!warm || !end) throw new Error('soak produced no samples');
+    const churn = setInterval(() => void sim.child.ask({ type: 'churn', pods: plan.churnPods }), plan.intervalMs);
+    const samples: SoakRow['samples'][number][] = [];
+    const t0 = Date.now();
+    const cpu0 = cpuMs(agent.pid);
+    let cycles = 0;
+    try {
+      while (cycles < plan.cycles && Date.now() - t0 < plan.budgetSeconds * 1000) {
+        await sleep(SAMPLE_EVERY_MS);
+        await fetchContainers(agent);
+        cycles = await scrapeMetrics(agent);
+        samples.push({ cycle: cycles, rssBytes: rssBytes(agent.pid), seconds: (Date.now() - t0) / 1000 });
+      }
+    } finally {
+      clearInterval(churn);
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const cpu = cpuMs(agent.pid) - cpu0;
+    // RSS swings with each collection, so the level at either end is the
+    // median of a quarter of the warm samples, not one sample.
+    const warmed = samples.filter((s) => s.seconds >= seconds * WARM_FRACTION);
+    if (warmed.length < 4) throw new Error(`soak: ${warmed.length} samples after warm-up; run it longer (--soak-seconds)`);
+    const quarter = Math.max(1, Math.floor(warmed.length / 4));
+    const rssWarmBytes = median(warmed.slice(0, quarter).map((s) => s.rssBytes));
+    const rssEndBytes = median(warmed.slice(-quarter).map((s) => s.rssBytes));
     const row: SoakRow = {
-      containers: sim.containers, cyclesAsked: plan.cycles, cycles: r.cycles, seconds: r.seconds, churnPodsPerCycle: plan.churnPods,
-      warmCycle: warm.cycle, rssWarmBytes: warm.rssBytes, rssEndBytes: end.rssBytes,
-      rssMaxBytes: max(r.samples.filter((s) => s.cycle >= warm.cycle).map((s) => s.rssBytes)),
-      growthPercent: ((end.rssBytes - warm.rssBytes) / warm.rssBytes) * 100, samples: r.samples, failures: r.failures,
+      containers: sim.containers, cyclesAsked: plan.cycles, cycles, seconds, churnPodsPerCycle: plan.churnPods, intervalMs: plan.intervalMs,
+      warmCycle: (warmed[0] as SoakRow['samples'][number]).cycle, rssWarmBytes, rssEndBytes,
+      rssMaxBytes: max(warmed.map((s) => s.rssBytes)),
+      growthPercent: ((rssEndBytes - rssWarmBytes) / rssWarmBytes) * 100, cpuMsPerPoll: cpu / Math.max(1, cycles), samples,
     };
     ctx.log(`  ${row.cycles} polls in ${row.seconds.toFixed(0)} s; RSS ${(row.rssWarmBytes / MiB).toFixed(1)} → ${(row.rssEndBytes / MiB).toFixed(1)} MiB (${row.growthPercent.toFixed(1)} %), max ${(row.rssMaxBytes / MiB).toFixed(1)} MiB`);
     return row;
   } finally {
+    await agent.stop();
     await sim.child.stop();
   }
 }

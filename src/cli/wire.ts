@@ -26,8 +26,6 @@ export interface WireOptions {
   readonly access?: Pick<Access, 'auth' | 'https' | 'nodeRuntimeVersion'>;
   /** Told about every CRI call after the self metrics are (the bench counts calls per method). */
   readonly observeCall?: CallObserver;
-  /** The poller's clock in Unix seconds; default the wall clock (the soak runs a faster one). */
-  readonly now?: () => number;
   /** Read host cgroups after each poll (serve: outside --demo; the bench: as asked). */
   readonly hostStats: boolean;
 }
@@ -82,7 +80,6 @@ function wireRest(opts: WireOptions, client: CriClient, self: SelfMetrics, close
     nodeRuntimeVersion: access?.nodeRuntimeVersion,
     onInvalid: self.observeInvalid,
     hostStats: opts.hostStats ? cgroupStep({ cgroupRoot: config.hostCgroupRoot, hostProc: config.hostProc, logger }) : undefined,
-    now: opts.now,
     publish: (s, seconds) => {
       self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt);
       watch.publish(s);
