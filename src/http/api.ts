@@ -22,7 +22,8 @@ export function findContainer(containers: readonly Container[], idOrPrefix: stri
 }
 
 interface Serialised {
-  readonly body: string;
+  /** Bytes, encoded once: a string of a megabyte would be encoded again for every request. */
+  readonly body: Buffer;
   readonly etag: string;
 }
 
@@ -37,7 +38,7 @@ function unfilteredList(): (s: Snapshot) => Serialised {
   let cached: Serialised | undefined;
   return (s) => {
     if (s !== source || cached === undefined) {
-      const body = JSON.stringify(s.containers.map(containerView));
+      const body = Buffer.from(JSON.stringify(s.containers.map(containerView)));
       cached = { body, etag: etagOf(body) };
       source = s;
     }

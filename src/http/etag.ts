@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-export function etagOf(body: string): string {
+export function etagOf(body: string | Buffer): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 
@@ -22,7 +22,7 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
  * Sends `body` with its ETag, or 304 without a body when the client already has it.
  * A caller that keeps a body across requests passes its ETag too, so it is hashed once.
  */
-export function sendWithEtag(req: FastifyRequest, reply: FastifyReply, body: string, contentType: string, etag = etagOf(body)): FastifyReply {
+export function sendWithEtag(req: FastifyRequest, reply: FastifyReply, body: string | Buffer, contentType: string, etag = etagOf(body)): FastifyReply {
   void reply.header('etag', etag).header('cache-control', 'no-cache').type(contentType);
   if (matchesIfNoneMatch(req.headers['if-none-match'], etag)) return reply.code(304).send();
   return reply.send(body);
