@@ -174,11 +174,12 @@ const WARM_FOR_MS = 10 * 60_000;
 export class ExpositionCache {
   private readonly groups = new Map<Format, Map<FamilySpec, Rendered>>();
   private readonly views = new Map<Key, ViewEntry>();
-  /** What scrapers asked for and when; before any scrape, what Prometheus asks for. */
-  private readonly asked = new Map<Key, Asked>([
-    ['all/openmetrics', { at: Date.now(), gzip: true }],
-    ['cadvisor/openmetrics', { at: Date.now(), gzip: true }],
-  ]);
+  /**
+   * What scrapers asked for and when; before any scrape, what Prometheus asks
+   * for at /metrics. /metrics/cadvisor shares its families, so its first
+   * scrape only checksums and joins them; after that it is warmed too.
+   */
+  private readonly asked = new Map<Key, Asked>([['all/openmetrics', { at: Date.now(), gzip: true }]]);
   private warming = 0;
 
   text(snapshot: Snapshot, view: View, format: Format): Exposition {
