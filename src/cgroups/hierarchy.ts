@@ -9,7 +9,7 @@ export type CgroupLayout =
   | { readonly version: 1; readonly root: string; readonly controllers: ReadonlyMap<string, string> };
 
 /** The v1 controllers whose files the agent reads. */
-export const V1_CONTROLLERS = ['cpu', 'memory', 'blkio'] as const;
+export const V1_CONTROLLERS = ['cpu', 'memory', 'blkio', 'pids'] as const;
 export type V1Controller = (typeof V1_CONTROLLERS)[number];
 
 async function exists(path: string): Promise<boolean> {

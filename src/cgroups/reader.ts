@@ -8,6 +8,7 @@ import type { CgroupLayout } from './hierarchy.js';
 import { FileBatch, hostFiles, type HostFiles } from './host-file.js';
 import { readV1 } from './read-v1.js';
 import { readV2 } from './read-v2.js';
+import { parseInteger } from './parse-common.js';
 import type { RawStats } from './raw-stats.js';
 import type { CgroupStats } from './types.js';
 
@@ -41,6 +42,21 @@ export class CgroupReader {
       : readV1(this.layout.controllers, rel, files);
     if (files.found === 0) return { failures: files.failures };
     return { stats: this.named(raw), failures: files.failures };
+  }
+
+  /**
+   * How many processes the cgroup `rel` holds, its descendants included
+   * (pids.current: the pids controller counts the whole subtree), as the
+   * runtimes count a pod's processes; undefined when gone or without a pids
+   * controller. Throws for a file that exists but cannot be read or parsed.
+   */
+  processCount(rel: string): number | undefined {
+    const dir = this.layout.version === 2 ? this.layout.root : this.layout.controllers.get('pids');
+    if (dir === undefined) return undefined;
+    const files = new FileBatch(this.files);
+    const count = files.parse(join(dir, rel, 'pids.current'), parseInteger);
+    if (files.failures.length > 0) throw new Error(files.failures.join('; '));
+    return count;
   }
 
   /**

@@ -61,8 +61,10 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
     name: 'container_processes', type: 'gauge', help: 'Number of processes running inside the pod.', cadvisor: true,
     *samples(s) {
       for (const p of s.pods) {
-        if (p.usage?.processes === undefined) continue;
-        yield { labels: podCadvisorPrefix(p, s), value: p.usage.processes };
+        // The runtime's count when it gave one; else the host's, read from the same pod cgroup.
+        const processes = p.usage?.processes ?? p.cgroupProcesses;
+        if (processes === undefined) continue;
+        yield { labels: podCadvisorPrefix(p, s), value: processes };
       }
     },
   },

@@ -11,7 +11,7 @@ import { PodNetwork } from '../cgroups/pod-network.js';
 import { CgroupReader } from '../cgroups/reader.js';
 import type { CgroupStats, NetInterface } from '../cgroups/types.js';
 import { cgroupIdOf } from '../runtimes/cgroup-path.js';
-import type { PollLogger } from './poller.js';
+import type { HostStats, PollLogger } from './poller.js';
 import type { Container, PartError, Pod, Snapshot } from './snapshot.js';
 import { TimeSlicer } from './time-slicer.js';
 
@@ -37,17 +37,27 @@ export interface CgroupStepOptions {
   readonly sysDevBlock?: string;
 }
 
-/** A step of the poll: takes the built snapshot, returns it with host stats added. */
-export type SnapshotStep = (snapshot: Snapshot) => Promise<Snapshot>;
-
 /** The step for the poller; an unexpected failure costs the host stats of one poll, never the poll. */
-export function cgroupStep(opts: CgroupStepOptions): SnapshotStep {
+export function cgroupStep(opts: CgroupStepOptions): HostStats {
   const step = new CgroupStep(opts);
-  return (s) => step.apply(s).catch((err: Error) =>
-    Object.freeze({ ...s, errors: Object.freeze([...s.errors, { part: 'cgroup', message: `reading host stats: ${err.message}` }]) }));
+  return {
+    apply: (s) => step.apply(s).catch((err: Error) => {
+      step.covered = false;
+      return Object.freeze({ ...s, errors: Object.freeze([...s.errors, { part: 'cgroup', message: `reading host stats: ${err.message}` }]) });
+    }),
+    coversPods: () => step.covered,
+  };
+}
+
+/** What the host tells about one pod. */
+interface PodFigures {
+  netDev?: readonly NetInterface[];
+  processes?: number;
 }
 
 export class CgroupStep {
+  /** Whether the last apply() read the own cgroup of every pod listed with a container. */
+  covered = false;
   private reader: CgroupReader | undefined;
   private warned = false;
   private readonly devices: DeviceNames;
@@ -65,11 +75,12 @@ export class CgroupStep {
     const errors: PartError[] = [];
     const slicer = new TimeSlicer(this.opts.sliceMillis ?? SLICE_MILLIS);
     const stats = await this.readContainers(reader, s.containers, errors, slicer);
-    const netDev = await this.readPods(reader, s, stats, errors, slicer);
+    const pods = await this.readPods(reader, s, stats, errors, slicer);
+    this.covered = s.pods.every((p) => p.state !== 'ready' || pods.get(p.id)?.processes !== undefined);
     return Object.freeze({
       ...s,
       containers: Object.freeze(s.containers.map((c) => withCgroup(c, stats.get(c.id)))),
-      pods: Object.freeze(s.pods.map((p) => withNetDev(p, netDev.get(p.id)))),
+      pods: Object.freeze(s.pods.map((p) => withHostFigures(p, pods.get(p.id)))),
       errors: Object.freeze([...s.errors, ...errors]),
     });
   }
@@ -106,22 +117,38 @@ export class CgroupStep {
     return out;
   }
 
-  /** One process per pod is enough: its containers share the sandbox's network namespace. */
+  /**
+   * Each pod's process count from its own cgroup (the parent of its
+   * containers' cgroups) and its interfaces from one of its processes: its
+   * containers share the sandbox's network namespace.
+   */
   private async readPods(
     reader: CgroupReader, s: Snapshot, stats: ReadonlyMap<string, CgroupStats>, errors: PartError[], slicer: TimeSlicer,
-  ): Promise<Map<string, readonly NetInterface[]>> {
-    const out = new Map<string, readonly NetInterface[]>();
+  ): Promise<Map<string, PodFigures>> {
+    const out = new Map<string, PodFigures>();
     const members = new Map<string, Container[]>();
-    for (const c of s.containers) if (stats.has(c.id)) members.set(c.pod.sandboxId, [...(members.get(c.pod.sandboxId) ?? []), c]);
+    for (const c of s.containers) {
+      if (relativeOf(c) !== undefined) members.set(c.pod.sandboxId, [...(members.get(c.pod.sandboxId) ?? []), c]);
+    }
     for (const p of s.pods) {
       const containers = members.get(p.id);
-      if (containers === undefined) continue;
+      if (containers === undefined || p.state !== 'ready') continue;
       await slicer.yieldIfDue();
+      const figures: PodFigures = {};
+      out.set(p.id, figures);
+      const where = `pod ${p.namespace}/${p.name}`;
+      const podRel = podRelative(containers[0] as Container);
       try {
-        const ifaces = this.podInterfaces(reader, containers);
-        if (ifaces) out.set(p.id, ifaces);
+        if (podRel !== undefined) figures.processes = reader.processCount(podRel);
       } catch (err) {
-        errors.push({ part: 'netdev', message: `pod ${p.namespace}/${p.name}: ${(err as Error).message}` });
+        errors.push({ part: 'cgroup', message: `${where}: ${(err as Error).message}` });
+      }
+      const running = containers.filter((c) => stats.has(c.id));
+      if (running.length === 0) continue;
+      try {
+        figures.netDev = this.podInterfaces(reader, running);
+      } catch (err) {
+        errors.push({ part: 'netdev', message: `${where}: ${(err as Error).message}` });
       }
     }
     return out;
@@ -153,8 +180,24 @@ function withCgroup(c: Container, cgroup: CgroupStats | undefined): Container {
   return cgroup === undefined ? c : deepFreeze({ ...c, cgroup });
 }
 
-function withNetDev(p: Pod, netDev: readonly NetInterface[] | undefined): Pod {
-  return netDev === undefined ? p : deepFreeze({ ...p, netDev });
+/**
+ * The pod's cgroup: runtimes nest each container's cgroup directly in the
+ * sandbox's cgroup parent, on either cgroup driver. Never the hierarchy's
+ * root, whose count would be the whole machine's.
+ */
+function podRelative(c: Container): string | undefined {
+  const rel = relativeOf(c);
+  const slash = rel?.lastIndexOf('/') ?? -1;
+  return rel === undefined || slash <= 0 ? undefined : rel.slice(0, slash);
+}
+
+function withHostFigures(p: Pod, figures: PodFigures | undefined): Pod {
+  if (figures === undefined || (figures.netDev === undefined && figures.processes === undefined)) return p;
+  return deepFreeze({
+    ...p,
+    ...(figures.netDev === undefined ? {} : { netDev: figures.netDev }),
+    ...(figures.processes === undefined ? {} : { cgroupProcesses: figures.processes }),
+  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -38,8 +38,21 @@ export interface PollerOptions {
   readonly nodeRuntimeVersion?: () => string | undefined;
   /** Told about runtime items dropped as unusable (duplicate or malformed IDs), per poll. */
   readonly onInvalid?: InvalidObserver;
-  /** Adds what the host rather than the runtime knows (cgroups, network namespaces) to each built snapshot; must not throw. */
-  readonly hostStats?: (snapshot: Snapshot) => Promise<Snapshot>;
+  /** Adds what the host rather than the runtime knows (cgroups, network namespaces) to each built snapshot. */
+  readonly hostStats?: HostStats;
+}
+
+export interface HostStats {
+  /** Returns the snapshot with the host's figures added; must not throw. */
+  apply(snapshot: Snapshot): Promise<Snapshot>;
+  /**
+   * True when the last apply() read every ready pod's own figures from the
+   * host. The poll then leaves out ListPodSandboxStats: one stats call per
+   * poll instead of two, and on containerd the costlier one (it repeats
+   * every container's stats per pod; 1.5 s against 0.3 s for
+   * ListContainerStats at 110 pods on containerd 1.6).
+   */
+  coversPods(): boolean;
 }
 
 export class Poller {
@@ -125,7 +138,7 @@ export class Poller {
         previous: this.latest,
         removedGraceSeconds: (this.opts.removedGraceMs ?? 0) / 1000,
       });
-      if (this.opts.hostStats) next = await this.opts.hostStats(next);
+      if (this.opts.hostStats) next = await this.opts.hostStats.apply(next);
       await nextTurn();
       this.latest = next;
     } catch (err) {
@@ -182,10 +195,11 @@ export class Poller {
     const src = this.opts.source;
     const adapter = await this.ensureVersion();
     // Independent calls go out together; ListPodSandboxStats is among them
-    // once, and polls never overlap, so it is never in flight twice.
+    // at most once, and polls never overlap, so it is never in flight twice.
+    const podStatsFromHost = this.opts.hostStats?.coversPods() === true;
     const [status, sandboxes, containers, containerUsage, sandboxUsage, imageFs, images] = await Promise.allSettled([
       src.status(), src.listPodSandboxes(), src.listContainers(), src.listContainerStats(),
-      src.listPodSandboxStats(), src.imageFsInfo(), src.listImages(),
+      podStatsFromHost ? Promise.resolve([]) : src.listPodSandboxStats(), src.imageFsInfo(), src.listImages(),
     ]);
     if (sandboxes.status === 'rejected') throw sandboxes.reason;
     if (containers.status === 'rejected') throw containers.reason;

@@ -66,6 +66,8 @@ export interface Pod extends PodSandbox {
   readonly usage?: PodSandboxUsage;
   /** Interfaces of the pod's network namespace this poll; absent for host-network pods or when unreadable. */
   readonly netDev?: readonly NetInterface[];
+  /** Processes in the pod's cgroup this poll (pids.current); absent without a readable pids controller. */
+  readonly cgroupProcesses?: number;
 }
 
 /** A container the runtime no longer lists, kept for log discovery until the grace period ends. */

@@ -47,6 +47,26 @@ describe('the cgroup poll step', () => {
     assert.equal(s.pods.find((p) => p.name === 'db-0')?.netDev, undefined);
   });
 
+  it('counts a pod\'s processes from its own cgroup and says when every ready pod is covered', async () => {
+    const podRel = WEB_APP_REL.slice(0, WEB_APP_REL.lastIndexOf('/'));
+    mkdirSync(join(root, 'pids', podRel), { recursive: true });
+    writeFileSync(join(root, 'pids', 'cgroup.procs'), '1\n');
+    writeFileSync(join(root, 'pids', podRel, 'pids.current'), '5\n');
+    const run = cgroupStep({ cgroupRoot: root, hostProc: proc, logger: recordingLogger(), sysDevBlock: join(tmp.dir, 'none') });
+    const s = await run.apply(snapshot());
+    assert.equal(s.pods.find((p) => p.name === 'web-7d9f8-abcde')?.cgroupProcesses, 5);
+    // The database pod's cgroup is not on this host: not covered, so the poll keeps asking the runtime.
+    assert.equal(s.pods.find((p) => p.name === 'db-0')?.cgroupProcesses, undefined);
+    assert.equal(run.coversPods(), false);
+    const webOnly = { ...snapshot(), pods: snapshot().pods.filter((p) => p.name === 'web-7d9f8-abcde') };
+    await run.apply(webOnly);
+    assert.equal(run.coversPods(), true);
+    writeFileSync(join(root, 'pids', podRel, 'pids.current'), 'lots\n');
+    const bad = await run.apply(webOnly);
+    assert.match(bad.errors.map((e) => e.message).join('\n'), /pod shop\/web-7d9f8-abcde: .*pids\.current: expected an integer/);
+    assert.equal(run.coversPods(), false);
+  });
+
   it('reads the pod network through the PID the runtime reports, with no cgroup.procs to see', async () => {
     mkdirSync(join(proc, '1', 'net'), { recursive: true });
     writeFileSync(join(proc, '1', 'net', 'dev'), 'h\nh\n eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n');
@@ -107,7 +127,8 @@ describe('the cgroup poll step', () => {
   it('never fails the poll', async () => {
     const run = cgroupStep({ cgroupRoot: root, hostProc: proc, logger: recordingLogger() });
     const broken = { ...snapshot(), containers: null } as unknown as ReturnType<typeof snapshot>;
-    const s = await run(broken);
+    const s = await run.apply(broken);
     assert.equal(s.errors.at(-1)?.part, 'cgroup');
+    assert.equal(run.coversPods(), false, 'a failed step covers nothing');
   });
 });

@@ -22,10 +22,13 @@ describe('Poller', () => {
     poller = new Poller({
       source: client, intervalMs: 1000, nodeName: 'n', endpoint: rt.endpoint, logger: silent,
       publish: (s) => published.push(s),
-      hostStats: async (s) => {
-        seenDuringStep.push(poller?.snapshot.seq ?? -1);
-        await new Promise<void>((r) => { release = r; });
-        return Object.freeze({ ...s, errors: Object.freeze([{ part: 'cgroup', message: 'marker' }]) });
+      hostStats: {
+        async apply(s) {
+          seenDuringStep.push(poller?.snapshot.seq ?? -1);
+          await new Promise<void>((r) => { release = r; });
+          return Object.freeze({ ...s, errors: Object.freeze([{ part: 'cgroup', message: 'marker' }]) });
+        },
+        coversPods: () => false,
       },
     });
     try {
@@ -43,6 +46,34 @@ describe('Poller', () => {
       assert.deepEqual(seenDuringStep, [0]);
     } finally {
       release();
+      await poller.stop();
+      client.close();
+      await rt.stop();
+    }
+  });
+
+  it('leaves out ListPodSandboxStats while the host step covers every pod', async () => {
+    const rt = await startSimRuntime({ profile: 'containerd', world: new World({ pods: 2, seed: 3 }) });
+    const client = new CriClient({ endpoint: parseEndpoint(rt.endpoint), timeoutMs: 2000, maxMessageBytes: 16 << 20, apiVersion: 'auto' });
+    let covers = false;
+    const poller = new Poller({
+      source: client, intervalMs: 1000, nodeName: 'n', endpoint: rt.endpoint, logger: silent, publish: () => undefined,
+      hostStats: { apply: async (s) => s, coversPods: () => covers },
+    });
+    try {
+      await poller.pollOnce();
+      assert.equal(rt.calls.get('ListPodSandboxStats'), 1, 'asked while the host has not covered the pods');
+      covers = true;
+      const s = await poller.pollOnce();
+      await poller.pollOnce();
+      assert.equal(rt.calls.get('ListPodSandboxStats'), 1, 'not asked once it has');
+      assert.equal(rt.calls.get('ListContainerStats'), 3, 'container stats every poll');
+      assert.deepEqual(s.errors, [], 'leaving the call out is not a failure');
+      assert.ok(s.containers.every((c) => c.usage !== undefined));
+      covers = false;
+      await poller.pollOnce();
+      assert.equal(rt.calls.get('ListPodSandboxStats'), 2, 'asked again when the host stops covering them');
+    } finally {
       await poller.stop();
       client.close();
       await rt.stop();
