@@ -9,7 +9,8 @@
 // the snapshotter named the upper dir, its upperdir is that dir.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { optionValue, parentPid, readMountTable, rootMount, type MountEntry } from './mountinfo.js';
+import type { MountTables } from './mount-tables.js';
+import { detached, optionValue, parentPid, readMountTable, rootMount, type MountEntry } from './mountinfo.js';
 
 export interface RootfsQuery {
   readonly id: string;
@@ -36,7 +37,9 @@ export interface Rootfs {
 /** The container's rootfs mount among `entries`, or undefined. */
 export function matchRootfs(entries: readonly MountEntry[], q: RootfsQuery): MountEntry | undefined {
   const rel = (q.rootPath || 'rootfs').replace(/^\.\//, '').replace(/\/+$/, '');
-  const wanted = rel.startsWith('/') ? (p: string) => p === rel : (p: string) => p.endsWith(`/${q.id}/${rel}`);
+  // Built once, not per entry: this runs for every container over a table that grows with them.
+  const suffix = `/${q.id}/${rel}`;
+  const wanted = rel.startsWith('/') ? (p: string) => p === rel : (p: string) => p.endsWith(suffix);
   return entries.filter((e) => wanted(e.mountPoint) && upperAgrees(e, q.upperDir)).at(-1);
 }
 
@@ -46,13 +49,12 @@ function upperAgrees(e: MountEntry, upperDir: string): boolean {
   return upperDir === '' || upper === undefined || upper === upperDir;
 }
 
-export async function findRootfs(hostProc: string, q: RootfsQuery): Promise<Rootfs | undefined> {
-  for (const pid of await tablesToSearch(hostProc, q.pid)) {
-    const table = await readMountTable(hostProc, pid);
-    const hit = table && matchRootfs(table, q);
-    if (hit) return { mergedDir: hit.mountPoint, upperDir: optionValue(hit.superOptions, 'upperdir') ?? '', found: 'mount-table' };
+export async function findRootfs(tables: MountTables, q: RootfsQuery): Promise<Rootfs | undefined> {
+  for (const pid of await tablesToSearch(tables.hostProc, q.pid)) {
+    const hit = await tables.find(pid, (entries) => matchRootfs(entries, q));
+    if (hit) return { mergedDir: detached(hit.mountPoint), upperDir: detached(optionValue(hit.superOptions, 'upperdir') ?? ''), found: 'mount-table' };
   }
-  return procRoot(hostProc, q);
+  return procRoot(tables.hostProc, q);
 }
 
 /** The shim's table, then the host init's (they are the same namespace on most nodes). */
@@ -73,5 +75,5 @@ async function procRoot(hostProc: string, q: RootfsQuery): Promise<Rootfs | unde
   const root = rootMount((await readMountTable(hostProc, q.pid)) ?? []);
   const upper = root ? optionValue(root.superOptions, 'upperdir') ?? '' : '';
   if (q.upperDir !== '' && upper !== '' && upper !== q.upperDir) return undefined;
-  return { mergedDir: join(hostProc, String(q.pid), 'root'), upperDir: upper, found: 'proc-root' };
+  return { mergedDir: join(hostProc, String(q.pid), 'root'), upperDir: detached(upper), found: 'proc-root' };
 }

@@ -12,6 +12,7 @@ import { SnapshotsClient, type SnapshotMount, type SnapshotsApi } from './contai
 import { Cooldown } from './cooldown.js';
 import type { Enrichment } from './enrich.js';
 import type { AdapterDeps } from './index.js';
+import { MountTables } from './mount-tables.js';
 import { optionValue } from './mountinfo.js';
 import type { WritableLayer } from './writable-layer.js';
 
@@ -32,39 +33,44 @@ export interface ContainerdAdapterOptions {
 interface Context {
   readonly snapshots: SnapshotsApi;
   readonly cooldown: Cooldown;
-  readonly hostProc: string;
+  readonly tables: MountTables;
 }
 
 export function containerdAdapter(deps: AdapterDeps, opts: ContainerdAdapterOptions = {}): RuntimeAdapter {
   const ctx: Context = {
     snapshots: opts.snapshots ?? new SnapshotsClient(deps.runtimeEndpoint, deps.timeoutMs),
     cooldown: new Cooldown(API_COOLDOWN_MS, opts.now),
-    hostProc: deps.hostProc,
+    tables: new MountTables(deps.hostProc),
   };
   return {
     type: 'containerd',
     enrich: (detail) => enrich(detail, ctx),
     // containerd's stats name the snapshotter's root, the same for every container.
     writableLayerFromStats: () => undefined,
-    close: () => ctx.snapshots.close(),
+    close: () => {
+      ctx.snapshots.close();
+      ctx.tables.clear();
+    },
   };
 }
 
 async function enrich(detail: ContainerDetail, ctx: Context): Promise<Enrichment> {
   const info = parseContainerdInfo(detail.info);
   const cgroupPath = info?.cgroupsPath ?? '';
+  // Given here, the poller need not parse the info document a second time for it.
+  const pid = info?.pid ?? 0;
   try {
-    return { cgroupPath, ...(await resolveLayer(detail.id, info, ctx)) };
+    return { cgroupPath, pid, ...(await resolveLayer(detail.id, info, ctx)) };
   } catch {
     // Every read and call above degrades by itself; this guard keeps a
     // surprise from costing the container its CRI data (log path, times).
-    return { cgroupPath, writableLayer: { mergedDir: '', upperDir: '', source: SOURCE_VERBOSE, complete: false }, retry: true };
+    return { cgroupPath, pid, writableLayer: { mergedDir: '', upperDir: '', source: SOURCE_VERBOSE, complete: false }, retry: true };
   }
 }
 
 async function resolveLayer(id: string, info: ContainerdInfo | undefined, ctx: Context): Promise<Pick<Enrichment, 'writableLayer' | 'retry'>> {
   const asked = await askSnapshots(info, ctx);
-  const rootfs = await findRootfs(ctx.hostProc, {
+  const rootfs = await findRootfs(ctx.tables, {
     id, pid: info?.pid ?? 0, rootPath: info?.rootPath ?? '', upperDir: asked.upperDir ?? '',
   });
   const mergedDir = rootfs?.mergedDir ?? '';

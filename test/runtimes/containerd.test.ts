@@ -77,6 +77,7 @@ describe('containerd adapter, Snapshots API answering', () => {
     });
     assert.equal(e.retry, undefined);
     assert.equal(e.cgroupPath, `/cri-exporter-e2e/pod11111111-2222-4333-8444-555555555555/${running.id}`);
+    assert.equal(e.pid, RUNNING_PID, 'from the info document already parsed, so the poller need not parse it again');
     assert.deepEqual(server.requests, [{ snapshotter: 'overlayfs', key: running.id, namespace: 'k8s.io' }]);
   });
 
@@ -86,6 +87,7 @@ describe('containerd adapter, Snapshots API answering', () => {
     const e = await a.enrich(exited);
     assert.deepEqual(e.writableLayer, { mergedDir: '', upperDir: `${SNAPSHOTS}/4/fs`, source: SOURCE_SNAPSHOTS, complete: false });
     assert.equal(e.retry, undefined, 'final: nothing to ask again');
+    assert.equal(e.pid, 0, 'not running');
   });
 
   it('finds the rootfs in the host init\'s mount table when the shim\'s is unreadable', async () => {

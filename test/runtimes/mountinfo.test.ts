@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { optionValue, parseMountInfo, rootMount } from '../../src/runtimes/mountinfo.js';
+import { detached, optionValue, parseMountInfo, rootMount } from '../../src/runtimes/mountinfo.js';
 
 describe('parseMountInfo', () => {
   it('reads mount point, type, source and superblock options, unescaping octal escapes', () => {
@@ -18,5 +18,11 @@ describe('parseMountInfo', () => {
     const entries = parseMountInfo('1 0 0:1 / / rw - ext4 /dev/vda rw\n2 1 0:2 / / rw - overlay overlay rw,upperdir=/u\n3 2 0:3 / /proc rw - proc proc rw\n');
     assert.equal(rootMount(entries)?.fsType, 'overlay');
     assert.equal(rootMount([]), undefined);
+  });
+
+  it('copies a path out of its table unchanged', () => {
+    const [e] = parseMountInfo(`45 27 0:40 / /run/k8s.io/${'c'.repeat(64)}/rootfs\\040ü rw - overlay overlay rw,upperdir=/u\n`);
+    assert.equal(detached(e?.mountPoint ?? ''), `/run/k8s.io/${'c'.repeat(64)}/rootfs ü`);
+    assert.equal(detached(''), '');
   });
 });
