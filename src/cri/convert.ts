@@ -17,15 +17,28 @@ function list(v: unknown): Raw[] {
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
-/** int64/uint64 arrive as numbers (or decimal strings from other loaders); out-of-range or garbage becomes 0. */
+/** A protobufjs Long (64-bit integers as the agent's decoder leaves them). */
+interface LongLike {
+  toNumber(): number;
+}
+function isLong(v: unknown): v is LongLike {
+  return v !== null && typeof v === 'object' && typeof (v as Partial<LongLike>).toNumber === 'function';
+}
+/** A 64-bit integer as a number, from a Long, a number or a decimal string; NaN for anything else. */
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return v.trim() === '' ? Number.NaN : Number(v);
+  return isLong(v) ? v.toNumber() : Number.NaN;
+}
+/** int64/uint64 fields; out-of-range or garbage becomes 0. */
 function int(v: unknown): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
+  const n = toNumber(v);
   return Number.isFinite(n) ? n : 0;
 }
 /** A UInt64Value wrapper: absent means "not reported", which differs from 0. */
 function wrapped(v: unknown): number | undefined {
   if (v === null || v === undefined || typeof v !== 'object') return undefined;
-  const n = Number((v as Raw).value);
+  const n = toNumber((v as Raw).value ?? 0);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 function stringMap(v: unknown): Record<string, string> {
@@ -38,17 +51,22 @@ function seconds(ns: unknown): number {
   return int(ns) / 1e9;
 }
 
+// Enums arrive as numbers from the agent's decoder, by name from other loaders.
 const CONTAINER_STATES: Readonly<Record<string, ContainerState>> = {
-  CONTAINER_CREATED: 'created',
-  CONTAINER_RUNNING: 'running',
-  CONTAINER_EXITED: 'exited',
-  CONTAINER_UNKNOWN: 'unknown',
+  CONTAINER_CREATED: 'created', 0: 'created',
+  CONTAINER_RUNNING: 'running', 1: 'running',
+  CONTAINER_EXITED: 'exited', 2: 'exited',
+  CONTAINER_UNKNOWN: 'unknown', 3: 'unknown',
 };
+function enumKey(v: unknown): string {
+  return typeof v === 'number' ? String(v) : str(v);
+}
 function containerState(v: unknown): ContainerState {
-  return CONTAINER_STATES[str(v)] ?? 'unknown';
+  return Object.hasOwn(CONTAINER_STATES, enumKey(v)) ? CONTAINER_STATES[enumKey(v)] as ContainerState : 'unknown';
 }
 function sandboxState(v: unknown): SandboxState {
-  return str(v) === 'SANDBOX_READY' ? 'ready' : 'notready';
+  const key = enumKey(v);
+  return key === 'SANDBOX_READY' || key === '0' ? 'ready' : 'notready';
 }
 
 export function toRuntimeVersion(r: unknown): RuntimeVersion {
