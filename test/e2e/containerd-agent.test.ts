@@ -7,16 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { startContainerd, type Containerd } from './harness/containerd.js';
 import { e2eSkip } from './harness/preconditions.js';
 import { connectRuntime, removeContainer, runPod, type RunningPod, type RuntimeClient } from './harness/pods.js';
-import { parseSamples, runCli, startAgent, waitUntil, type Agent } from './harness/agent.js';
+import { parseSamples, runCli, startAgent, waitUntil, type Agent, type ApiContainer } from './harness/agent.js';
 import { checkMetrics } from './harness/promtool.js';
 
 const skip = e2eSkip('containerd agent', ['containerd', 'runc', 'ctr', 'promtool']);
-
-interface ApiContainer {
-  id: string; name: string; state: string; logPath: string; attempt: number;
-  pod: { name: string; namespace: string; uid: string; sandboxId: string; runtimeHandler: string };
-  runtime: { name: string };
-}
 
 const printer = (pod: string, ctr: string) => ['sh', '-c', `for i in 1 2 3; do echo "line-$i from ${pod}/${ctr}"; done; exec sleep 100000`];
 

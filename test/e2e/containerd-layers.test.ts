@@ -5,15 +5,12 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startAgent, waitUntil, type Agent } from './harness/agent.js';
+import { runCli, startAgent, waitUntil, type Agent, type ApiContainer } from './harness/agent.js';
 import { startContainerd, type Containerd } from './harness/containerd.js';
 import { connectRuntime, runPod, type RunningPod, type RuntimeClient } from './harness/pods.js';
 import { e2eSkip } from './harness/preconditions.js';
 
 const skip = e2eSkip('containerd writable layers', ['containerd', 'runc', 'ctr']);
-
-interface Layer { mergedDir: string; upperDir: string; source: string; complete: boolean }
-interface ApiContainer { id: string; name: string; state: string; pod: { name: string }; writableLayer: Layer }
 
 const writesProbe = ['sh', '-c', 'echo x > /probe; exec sleep 100000'];
 

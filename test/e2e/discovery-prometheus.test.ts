@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { startContainerd, type Containerd } from './harness/containerd.js';
 import { e2eSkip } from './harness/preconditions.js';
 import { connectRuntime, removeContainer, runPod, type RunningPod, type RuntimeClient } from './harness/pods.js';
-import { parseSamples, startAgent, waitUntil, type Agent } from './harness/agent.js';
+import { parseSamples, startAgent, waitUntil, type Agent, type ApiContainer } from './harness/agent.js';
 import { startPrometheus, type Prometheus } from './harness/prometheus.js';
 import { rotateLikeKubelet } from './harness/rotate.js';
 import { decodeHttpSd, type Group } from '../fixtures/http-sd.js';
@@ -20,8 +20,6 @@ const skip = e2eSkip('log discovery', ['containerd', 'runc', 'ctr', 'prometheus'
 const POLL_MS = 1000;
 const GRACE_S = 3;
 const ticker = (name: string) => ['sh', '-c', `while true; do echo "tick from ${name}"; sleep 1; done`];
-
-interface ApiContainer { id: string; name: string; logPath: string; state: string; pod: { name: string } }
 
 describe('log discovery on a real containerd', { skip }, () => {
   let cd: Containerd;

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseSamples, startAgent, waitUntil, type Agent } from './harness/agent.js';
+import { parseSamples, startAgent, waitUntil, type Agent, type ApiContainer } from './harness/agent.js';
 import { isRunning } from './harness/containerd.js';
 import { startDockerd, type Dockerd } from './harness/dockerd.js';
 import { buildBusyboxImageTar } from './harness/image.js';
@@ -19,12 +19,6 @@ import { startSimRuntime, type SimRuntime } from '../../src/sim/server.js';
 import { World } from '../../src/sim/world.js';
 
 const skip = e2eSkip('docker layers', ['dockerd', 'docker', 'containerd', 'ctr', 'runc']);
-
-interface ApiContainer {
-  id: string; name: string; logPath: string; logFormat: string;
-  writableLayer: { mergedDir: string; upperDir: string; source: string; complete: boolean };
-  runtime: { name: string };
-}
 
 interface Inspect {
   Id: string; LogPath: string; State: { Pid: number };

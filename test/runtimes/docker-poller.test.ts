@@ -3,7 +3,7 @@
 // inspect per new container and none per poll, and a retry (without another
 // CRI call) once a daemon that was down answers.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CriClient } from '../../src/cri/client.js';
 import { parseEndpoint } from '../../src/cri/endpoint.js';
 import { DetailCache } from '../../src/poller/details.js';
@@ -12,17 +12,10 @@ import { dockerAdapter } from '../../src/runtimes/docker.js';
 import { adapterFactory } from '../../src/runtimes/index.js';
 import { startSimRuntime } from '../../src/sim/server.js';
 import { World } from '../../src/sim/world.js';
-import { CGROUP_PARENT, LAYER, replay, replayAny, startFakeDaemon, type FakeDaemon } from '../fixtures/docker/fake-daemon.js';
+import { CGROUP_PARENT, LAYER, replayAny } from '../fixtures/docker/fake-daemon.js';
+import { useFakeDaemon } from '../fixtures/docker/use-fake-daemon.js';
 
-let fake: FakeDaemon;
-before(async () => {
-  fake = await startFakeDaemon();
-});
-after(() => fake.close());
-beforeEach(() => {
-  fake.route = replay;
-  fake.requests.length = 0;
-});
+const fake = useFakeDaemon();
 
 describe('docker adapter in the poller', () => {
   it('asks Docker once per new container and never again on later polls', async () => {

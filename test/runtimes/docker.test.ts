@@ -4,25 +4,16 @@
 // daemon too slow, answer too large, and the cooldown after a failure.
 import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseEndpoint } from '../../src/cri/endpoint.js';
 import type { ContainerDetail } from '../../src/cri/types.js';
 import { DockerApiClient } from '../../src/runtimes/docker-api.js';
 import { DockerApiError } from '../../src/runtimes/docker-api-error.js';
 import { dockerAdapter } from '../../src/runtimes/docker.js';
-import {
-  CGROUP_PARENT, ID, LAYER, RUNNING, replay, startFakeDaemon, type FakeDaemon, type Route,
-} from '../fixtures/docker/fake-daemon.js';
+import { CGROUP_PARENT, ID, LAYER, RUNNING, replay, type Route } from '../fixtures/docker/fake-daemon.js';
+import { useFakeDaemon } from '../fixtures/docker/use-fake-daemon.js';
 
-let fake: FakeDaemon;
-before(async () => {
-  fake = await startFakeDaemon();
-});
-after(() => fake.close());
-beforeEach(() => {
-  fake.route = replay;
-  fake.requests.length = 0;
-});
+const fake = useFakeDaemon();
 
 function detail(id: string, info: Record<string, string> = {}): ContainerDetail {
   return {

@@ -20,6 +20,14 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
+/** A container as /api/v1/containers answers it: the fields the e2e suites read, typed by hand so they check the wire, not src/. */
+export interface ApiContainer {
+  id: string; name: string; attempt: number; state: string; logPath: string; logFormat: string;
+  pod: { name: string; namespace: string; uid: string; sandboxId: string; runtimeHandler: string };
+  writableLayer: { mergedDir: string; upperDir: string; source: string; complete: boolean };
+  runtime: { name: string };
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
