@@ -94,7 +94,6 @@ export function toPodSandbox(s: Raw): PodSandbox {
     state: sandboxState(s.state),
     createdAt: seconds(s.createdAt),
     labels: stringMap(s.labels),
-    annotations: stringMap(s.annotations),
     runtimeHandler: str(s.runtimeHandler),
   };
 }
@@ -149,7 +148,6 @@ export function toContainerSummary(c: Raw): ContainerSummary {
     state: containerState(c.state),
     createdAt: seconds(c.createdAt),
     labels: stringMap(c.labels),
-    annotations: stringMap(c.annotations),
   };
 }
 

@@ -43,9 +43,13 @@ export type ProtoShape = 'full' | 'reader';
  * container's stats (with labels and annotations) inside its pod; the agent
  * takes container stats from ListContainerStats and only network and process
  * counts from the pod's. The attributes of stats repeat what the list calls
- * already gave; only their ids are read.
+ * already gave; only their ids are read. Annotations of pods and containers
+ * are read nowhere, and in a cluster they are often most of a list answer
+ * (kubectl's last-applied-configuration alone is the whole manifest).
  */
 const UNREAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  PodSandbox: ['annotations'],
+  Container: ['annotations'],
   PodSandboxStats: ['windows'],
   LinuxPodSandboxStats: ['cpu', 'memory', 'containers', 'io'],
   PodSandboxAttributes: ['metadata', 'labels', 'annotations'],

@@ -32,7 +32,6 @@ export interface PodSandbox {
   /** Unix seconds (fractional). */
   readonly createdAt: number;
   readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
   readonly runtimeHandler: string;
 }
 
@@ -57,7 +56,6 @@ export interface ContainerSummary {
   readonly state: ContainerState;
   readonly createdAt: number;
   readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
 }
 
 /** What ContainerStatus adds: fixed for a container ID, except on a state change. */

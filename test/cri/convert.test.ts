@@ -7,12 +7,12 @@ describe('proto → domain conversion', () => {
     const [c] = convert.toContainerSummaries({
       containers: [{
         id: 'abc', podSandboxId: 'sb', metadata: { name: 'app', attempt: 2 }, image: { image: 'sha256:1' }, imageRef: 'sha256:1',
-        state: 'CONTAINER_EXITED', createdAt: '1700000000123456789', labels: { a: 'b' }, annotations: {},
+        state: 'CONTAINER_EXITED', createdAt: '1700000000123456789', labels: { a: 'b' },
       }],
     });
     assert.deepEqual(c, {
       id: 'abc', sandboxId: 'sb', name: 'app', attempt: 2, image: 'sha256:1', imageRef: 'sha256:1', state: 'exited',
-      createdAt: 1700000000.1234567, labels: { a: 'b' }, annotations: {},
+      createdAt: 1700000000.1234567, labels: { a: 'b' },
     });
   });
 

@@ -17,7 +17,7 @@ const UID = '11111111-2222-4333-8444-555555555555';
 function summary(id: string, sandboxId: string, labels: Record<string, string> = {
   'io.kubernetes.pod.name': 'web', 'io.kubernetes.pod.namespace': 'shop', 'io.kubernetes.pod.uid': UID,
 }): ContainerSummary {
-  return { id, sandboxId, name: id, attempt: 0, image: '', imageRef: '', state: 'running', createdAt: 1, labels, annotations: {} };
+  return { id, sandboxId, name: id, attempt: 0, image: '', imageRef: '', state: 'running', createdAt: 1, labels };
 }
 
 interface Counting {
