@@ -18,7 +18,7 @@ export function realUnavailable(): string | undefined {
   return missingPreconditions(['containerd', 'runc', 'ctr']) ?? (existsSync('/bin/busybox') ? undefined : 'missing /bin/busybox');
 }
 
-const IDLE_WINDOW_SECONDS = 30;
+const IDLE_WINDOW_SECONDS = 60;
 
 class Node {
   private pods = 0;
