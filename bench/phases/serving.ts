@@ -37,8 +37,9 @@ export async function warmUp(agent: AgentProcess): Promise<Pick<ServeRow, 'rssWa
   }
   await waitIdle(agent.pid);
   const rssWarmBytes = rssBytes(agent.pid);
-  // The plain-text rendering is cached by now too; only the agent's own families are computed.
-  const text = await (await agent.get('/metrics')).text();
+  // Asked as Prometheus asks (fetch undoes the gzip): a plain-text scrape would
+  // have the agent render that format too after every poll from then on.
+  const text = await (await agent.get('/metrics', PROMETHEUS_HEADERS)).text();
   return {
     rssWarmBytes,
     heapUsedBytes: gauge(text, 'nodejs_heap_size_used_bytes'),
