@@ -8,7 +8,7 @@ import {
   parseBlkioThrottle, parseCfsQuota, parseCpuStatV1, parseMemoryLimitV1, parseMemoryStatV1, parseOomControl, type BlkioCounts,
 } from './parse-v1.js';
 import { parseInteger } from './parse-common.js';
-import type { RawDeviceIo, RawStats } from './raw-stats.js';
+import { rawStats, type RawDeviceIo, type RawStats } from './raw-stats.js';
 
 export function readV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): RawStats {
   const at = (controller: V1Controller, file: string): string | undefined => {
@@ -25,19 +25,7 @@ export function readV1(dirs: ReadonlyMap<string, string>, rel: string, files: Fi
   const limit = parse(at('memory', 'memory.limit_in_bytes'), parseMemoryLimitV1);
   const oomKills = parse(at('memory', 'memory.oom_control'), parseOomControl);
   const io = readBlkio(at('blkio', ''), files);
-  return {
-    memoryCacheBytes: memory?.cacheBytes,
-    memoryMappedFileBytes: memory?.mappedFileBytes,
-    memoryLimitBytes: limit,
-    oomKills,
-    cfsPeriods: cfs?.periods,
-    cfsThrottledPeriods: cfs?.throttledPeriods,
-    cfsThrottledSeconds: cfs?.throttledSeconds,
-    cpuQuotaMicros: quota,
-    cpuPeriodMicros: period,
-    cpuShares: shares,
-    io,
-  };
+  return rawStats({ cfs, quotaMicros: quota, periodMicros: period, shares, memory, limit, oomKills, io });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { FileBatch } from './host-file.js';
 import {
   parseCpuMax, parseCpuStatV2, parseCpuWeightAsShares, parseIoStat, parseMemoryEvents, parseMemoryMax, parseMemoryStatV2,
 } from './parse-v2.js';
-import type { RawStats } from './raw-stats.js';
+import { rawStats, type RawStats } from './raw-stats.js';
 
 export function readV2(dir: string, files: FileBatch): RawStats {
   const cfs = files.parse(join(dir, 'cpu.stat'), parseCpuStatV2);
@@ -15,17 +15,8 @@ export function readV2(dir: string, files: FileBatch): RawStats {
   const limit = files.parse(join(dir, 'memory.max'), parseMemoryMax);
   const oomKills = files.parse(join(dir, 'memory.events'), parseMemoryEvents);
   const io = files.parse(join(dir, 'io.stat'), parseIoStat);
-  return {
-    memoryCacheBytes: memory?.cacheBytes,
-    memoryMappedFileBytes: memory?.mappedFileBytes,
-    memoryLimitBytes: limit,
-    oomKills,
-    cfsPeriods: cfs?.periods,
-    cfsThrottledPeriods: cfs?.throttledPeriods,
-    cfsThrottledSeconds: cfs?.throttledSeconds,
-    cpuQuotaMicros: cpuMax?.quotaMicros,
-    cpuPeriodMicros: cpuMax?.periodMicros,
-    cpuShares: shares,
+  return rawStats({
+    cfs, quotaMicros: cpuMax?.quotaMicros, periodMicros: cpuMax?.periodMicros, shares, memory, limit, oomKills,
     io: [...(io ?? new Map()).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([majorMinor, e]) => ({ majorMinor, ...e })),
-  };
+  });
 }

@@ -83,14 +83,17 @@ export function toConditions(r: unknown): RuntimeCondition[] {
   }));
 }
 
+/** A PodSandboxMetadata, as both the list and the status calls give it. */
+function podIdentity(metadata: unknown): { name: string; namespace: string; uid: string } {
+  const meta = obj(metadata);
+  return { name: str(meta.name), namespace: str(meta.namespace), uid: str(meta.uid) };
+}
+
 export function toPodSandbox(s: Raw): PodSandbox {
-  const meta = obj(s.metadata);
   return {
     id: str(s.id),
-    name: str(meta.name),
-    namespace: str(meta.namespace),
-    uid: str(meta.uid),
-    attempt: int(meta.attempt),
+    ...podIdentity(s.metadata),
+    attempt: int(obj(s.metadata).attempt),
     state: sandboxState(s.state),
     createdAt: seconds(s.createdAt),
     labels: stringMap(s.labels),
@@ -105,12 +108,9 @@ export function toPodSandboxes(r: unknown): PodSandbox[] {
 export function toPodSandboxDetail(r: unknown): PodSandboxDetail {
   const o = obj(r);
   const s = obj(o.status);
-  const meta = obj(s.metadata);
   return {
     id: str(s.id),
-    name: str(meta.name),
-    namespace: str(meta.namespace),
-    uid: str(meta.uid),
+    ...podIdentity(s.metadata),
     logDirectory: logDirectoryFromInfo(stringMap(o.info)),
   };
 }
