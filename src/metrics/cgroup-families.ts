@@ -17,10 +17,10 @@ type IoField = Exclude<keyof DeviceIo, 'majorMinor' | 'device'>;
 function perDevice(name: string, help: string, field: IoField): FamilySpec {
   return {
     name, type: 'counter', help, cadvisor: true,
-    *samples(s) {
+    write(s, out) {
       for (const c of s.containers) {
         for (const d of c.cgroup?.io ?? []) {
-          yield { labels: cadvisorPrefix(c) + extraPair('device', d.device), value: d[field] };
+          out.sample(cadvisorPrefix(c), d[field], extraPair('device', d.device));
         }
       }
     },
@@ -33,12 +33,12 @@ type PacketField = 'rxPackets' | 'rxDropped' | 'txPackets' | 'txDropped';
 function perPodInterface(name: string, help: string, field: PacketField): FamilySpec {
   return {
     name, type: 'counter', help, cadvisor: true,
-    *samples(s) {
+    write(s, out) {
       for (const p of s.pods) {
         if (p.netDev === undefined || p.netDev.length === 0) continue;
         const prefix = podCadvisorPrefix(p, s);
         for (const i of p.netDev) {
-          yield { labels: prefix + extraPair('interface', i.name), value: i[field] };
+          out.sample(prefix, i[field], extraPair('interface', i.name));
         }
       }
     },

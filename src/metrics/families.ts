@@ -7,7 +7,7 @@ import { labelPairs } from './exposition.js';
 import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
 import { cadvisorPrefix, extraPair, podCadvisorPrefix } from './labels.js';
 
-export type { FamilySpec, Sample } from './family.js';
+export type { FamilySpec, SampleSink } from './family.js';
 
 type InterfaceField = 'rxBytes' | 'rxErrors' | 'txBytes' | 'txErrors';
 
@@ -25,13 +25,13 @@ function podInterfaces(p: Pod): readonly ({ readonly name: string } & Partial<Re
 function perInterface(name: string, help: string, field: InterfaceField): FamilySpec {
   return {
     name, type: 'counter', help, cadvisor: true,
-    *samples(s) {
+    write(s, out) {
       for (const p of s.pods) {
         const prefix = podCadvisorPrefix(p, s);
         for (const i of podInterfaces(p)) {
           const v = i[field];
           if (v === undefined) continue;
-          yield { labels: prefix + extraPair('interface', i.name), value: v };
+          out.sample(prefix, v, extraPair('interface', i.name));
         }
       }
     },
@@ -59,20 +59,20 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
   perInterface('container_network_transmit_errors_total', 'Cumulative count of errors encountered while transmitting.', 'txErrors'),
   {
     name: 'container_processes', type: 'gauge', help: 'Number of processes running inside the pod.', cadvisor: true,
-    *samples(s) {
+    write(s, out) {
       for (const p of s.pods) {
         // The runtime's count when it gave one; else the host's, read from the same pod cgroup.
         const processes = p.usage?.processes ?? p.cgroupProcesses;
         if (processes === undefined) continue;
-        yield { labels: podCadvisorPrefix(p, s), value: processes };
+        out.sample(podCadvisorPrefix(p, s), processes);
       }
     },
   },
   perContainer('container_start_time_seconds', 'gauge', 'Start time of the container since unix epoch in seconds.', (c) => (c.createdAt > 0 ? c.createdAt : undefined)),
   {
     name: 'container_last_seen', type: 'gauge', help: 'Last time a container was seen by the exporter.', cadvisor: true,
-    *samples(s) {
-      for (const c of s.containers) yield { labels: cadvisorPrefix(c), value: s.takenAt };
+    write(s, out) {
+      for (const c of s.containers) out.sample(cadvisorPrefix(c), s.takenAt);
     },
   },
   ...CGROUP_FAMILIES,
@@ -90,92 +90,92 @@ function layerPath(c: Container): string {
 export const CRI_FAMILIES: readonly FamilySpec[] = [
   {
     name: 'cri_runtime_info', type: 'gauge', help: 'Container runtime on this node; the value is always 1.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       if (s.runtime.type === '') return;
-      yield {
-        // node_runtime_version: the Node object's containerRuntimeVersion ('' without the Kubernetes API), to spot a mismatch.
-        labels: labelPairs(['node', 'runtime', 'runtime_name', 'runtime_version', 'runtime_api_version', 'cri_api_version', 'node_runtime_version'],
+      // node_runtime_version: the Node object's containerRuntimeVersion ('' without the Kubernetes API), to spot a mismatch.
+      out.sample(
+        labelPairs(['node', 'runtime', 'runtime_name', 'runtime_version', 'runtime_api_version', 'cri_api_version', 'node_runtime_version'],
           [s.runtime.nodeName, s.runtime.type, s.runtime.name, s.runtime.version, s.runtime.apiVersion, s.runtime.criApiVersion,
             s.runtime.kubernetes?.containerRuntimeVersion ?? '']),
-        value: 1,
-      };
+        1,
+      );
     },
   },
   {
     name: 'cri_runtime_condition', type: 'gauge', help: 'Runtime conditions from the CRI Status call: 1 for the status the condition has.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       for (const c of s.conditions) {
         for (const status of ['true', 'false']) {
-          yield { labels: labelPairs(['node', 'runtime', 'condition', 'status'], [s.runtime.nodeName, s.runtime.type, c.type, status]), value: String(c.status) === status ? 1 : 0 };
+          out.sample(labelPairs(['node', 'runtime', 'condition', 'status'], [s.runtime.nodeName, s.runtime.type, c.type, status]), String(c.status) === status ? 1 : 0);
         }
       }
     },
   },
   {
     name: 'cri_container_info', type: 'gauge', help: 'Container log path, writable layer and identity; the value is always 1.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       for (const c of s.containers) {
-        yield {
-          labels: labelPairs(['namespace', 'pod', 'container', 'container_id', 'image', 'image_ref', 'runtime', 'runtime_handler', 'log_path', 'writable_layer'],
+        out.sample(
+          labelPairs(['namespace', 'pod', 'container', 'container_id', 'image', 'image_ref', 'runtime', 'runtime_handler', 'log_path', 'writable_layer'],
             [c.pod.namespace, c.pod.name, c.name, c.id, c.image, c.imageRef, c.runtime.name, c.pod.runtimeHandler, c.logPath, layerPath(c)]),
-          value: 1,
-        };
+          1,
+        );
       }
     },
   },
   {
     name: 'cri_container_state', type: 'gauge', help: 'Container state as the runtime reports it: 1 for the current state.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       for (const c of s.containers) {
-        // The key is escaped once for the container's four state series.
-        const key = labelPairs(CONTAINER_KEY, containerKey(c));
+        // The key is escaped and encoded once for the container's four state series.
+        const key = Buffer.from(labelPairs(CONTAINER_KEY, containerKey(c)));
         for (const state of CONTAINER_STATES) {
-          yield { labels: key + extraPair('state', state), value: c.state === state ? 1 : 0 };
+          out.sample(key, c.state === state ? 1 : 0, extraPair('state', state));
         }
       }
     },
   },
   {
     name: 'cri_container_restart_attempt', type: 'gauge', help: 'Restart attempt of the container (0 for the first run).', cadvisor: false,
-    *samples(s) {
-      for (const c of s.containers) yield { labels: labelPairs(CONTAINER_KEY, containerKey(c)), value: c.attempt };
+    write(s, out) {
+      for (const c of s.containers) out.sample(labelPairs(CONTAINER_KEY, containerKey(c)), c.attempt);
     },
   },
   {
     name: 'cri_pod_sandbox_info', type: 'gauge', help: 'Pod sandbox identity and state; the value is always 1.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       for (const p of s.pods) {
-        yield { labels: labelPairs(['namespace', 'pod', 'uid', 'sandbox_id', 'runtime', 'runtime_handler', 'state'], podKey(p, s)), value: 1 };
+        out.sample(labelPairs(['namespace', 'pod', 'uid', 'sandbox_id', 'runtime', 'runtime_handler', 'state'], podKey(p, s)), 1);
       }
     },
   },
   {
     name: 'cri_image_fs_used_bytes', type: 'gauge', help: 'Bytes used on the filesystem that holds images.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       for (const f of s.imageFs) {
-        if (f.usedBytes !== undefined) yield { labels: labelPairs(['runtime', 'mountpoint'], [s.runtime.type, f.mountpoint]), value: f.usedBytes };
+        if (f.usedBytes !== undefined) out.sample(labelPairs(['runtime', 'mountpoint'], [s.runtime.type, f.mountpoint]), f.usedBytes);
       }
     },
   },
   {
     name: 'cri_image_fs_inodes_used', type: 'gauge', help: 'Inodes used on the filesystem that holds images.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       for (const f of s.imageFs) {
-        if (f.inodesUsed !== undefined) yield { labels: labelPairs(['runtime', 'mountpoint'], [s.runtime.type, f.mountpoint]), value: f.inodesUsed };
+        if (f.inodesUsed !== undefined) out.sample(labelPairs(['runtime', 'mountpoint'], [s.runtime.type, f.mountpoint]), f.inodesUsed);
       }
     },
   },
   {
     name: 'cri_images', type: 'gauge', help: 'Number of images the runtime holds.', cadvisor: false,
-    *samples(s) {
-      if (s.runtime.type !== '') yield { labels: labelPairs(['runtime'], [s.runtime.type]), value: s.images.length };
+    write(s, out) {
+      if (s.runtime.type !== '') out.sample(labelPairs(['runtime'], [s.runtime.type]), s.images.length);
     },
   },
   {
     name: 'cri_image_size_bytes', type: 'gauge', help: 'Size of each image as the runtime reports it.', cadvisor: false,
-    *samples(s) {
+    write(s, out) {
       for (const i of s.images) {
-        yield { labels: labelPairs(['runtime', 'image_id', 'image'], [s.runtime.type, i.id, i.repoTags[0] ?? '']), value: i.sizeBytes };
+        out.sample(labelPairs(['runtime', 'image_id', 'image'], [s.runtime.type, i.id, i.repoTags[0] ?? '']), i.sizeBytes);
       }
     },
   },

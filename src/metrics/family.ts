@@ -4,10 +4,13 @@ import type { Container, Snapshot } from '../poller/snapshot.js';
 import type { MetricType } from './exposition.js';
 import { cadvisorPrefix, extraPairs } from './labels.js';
 
-export interface Sample {
-  /** The sample's label pairs, already escaped and joined (`a="x",b="y"`), so the renderer only concatenates. */
-  readonly labels: string;
-  readonly value: number;
+/** Label text, escaped and joined (`a="x",b="y"`): as bytes when it is cached across series, else as a string. */
+export type LabelText = Uint8Array | string;
+
+/** Receives a family's samples; the renderer writes each as one exposition line. */
+export interface SampleSink {
+  /** One sample: its label pairs, optionally more pairs after them (`,c="z"`), and its value. */
+  sample(labels: LabelText, value: number, more?: LabelText): void;
 }
 
 export interface FamilySpec {
@@ -15,7 +18,7 @@ export interface FamilySpec {
   readonly type: MetricType;
   readonly help: string;
   readonly cadvisor: boolean;
-  readonly samples: (s: Snapshot) => Iterable<Sample>;
+  readonly write: (s: Snapshot, out: SampleSink) => void;
 }
 
 export type ContainerValue = (c: Container) => number | undefined;
@@ -26,11 +29,10 @@ export function perContainer(name: string, type: MetricType, help: string, pick:
   const suffix = extraPairs(extra);
   return {
     name, type, help, cadvisor: true,
-    *samples(s) {
+    write(s, out) {
       for (const c of s.containers) {
         const v = pick(c);
-        if (v === undefined) continue;
-        yield { labels: cadvisorPrefix(c) + suffix, value: v };
+        if (v !== undefined) out.sample(cadvisorPrefix(c), v, suffix);
       }
     },
   };

@@ -6,8 +6,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
 import type { Snapshot } from '../poller/snapshot.js';
-import { familyHeader, formatValue, type Format } from './exposition.js';
+import { familyHeader, type Format } from './exposition.js';
 import { CADVISOR_FAMILIES, CRI_FAMILIES, type FamilySpec } from './families.js';
+import type { LabelText } from './family.js';
+import { LineBuffer } from './line-buffer.js';
 
 export type View = 'all' | 'cadvisor';
 
@@ -33,17 +35,55 @@ const GROUPS: Readonly<Record<View, readonly (readonly FamilySpec[])[]>> = {
   cadvisor: groupByName(familiesFor('cadvisor')),
 };
 
-function renderGroup(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): string {
-  const first = group[0] as FamilySpec;
-  const parts = [familyHeader(first.name, first.type, first.help, format)];
-  for (const f of group) {
-    for (const s of f.samples(snapshot)) parts.push(`${f.name}{${s.labels}} ${formatValue(s.value)}\n`);
+// Reused by every render; a render runs to its end without yielding.
+const lines = new LineBuffer();
+const CLOSE = Buffer.from('} ');
+const NEWLINE = 0x0a;
+
+/** Each family's `name{`, encoded once. */
+const lineStarts = new WeakMap<FamilySpec, Buffer>();
+
+function lineStart(f: FamilySpec): Buffer {
+  let start = lineStarts.get(f);
+  if (start === undefined) {
+    start = Buffer.from(`${f.name}{`);
+    lineStarts.set(f, start);
   }
-  return parts.join('');
+  return start;
+}
+
+function writeLabels(labels: LabelText): void {
+  if (typeof labels === 'string') lines.text(labels);
+  else lines.bytes(labels);
+}
+
+function renderGroup(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): Buffer {
+  const first = group[0] as FamilySpec;
+  try {
+    lines.text(familyHeader(first.name, first.type, first.help, format));
+    for (const f of group) {
+      const start = lineStart(f);
+      f.write(snapshot, {
+        sample(labels, value, more) {
+          lines.bytes(start);
+          writeLabels(labels);
+          if (more !== undefined) writeLabels(more);
+          lines.bytes(CLOSE);
+          lines.value(value);
+          lines.byte(NEWLINE);
+        },
+      });
+    }
+    return lines.take();
+  } catch (err) {
+    // A family that throws leaves no half line behind for the next one.
+    lines.discard();
+    throw err;
+  }
 }
 
 export function renderFamilies(families: readonly FamilySpec[], snapshot: Snapshot, format: Format): string {
-  return groupByName(families).map((g) => renderGroup(g, snapshot, format)).join('');
+  return Buffer.concat(groupByName(families).map((g) => renderGroup(g, snapshot, format))).toString();
 }
 
 /** One group's rendering, with the snapshot fields it read and their values then. */
@@ -67,7 +107,7 @@ function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format:
       return value;
     },
   });
-  return { inputs, text: Buffer.from(renderGroup(group, tracked, format)) };
+  return { inputs, text: renderGroup(group, tracked, format) };
 }
 
 /**

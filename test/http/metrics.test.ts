@@ -52,7 +52,7 @@ describe('/metrics bodies', () => {
   });
 
   it('renders the families once for scrapes of the same snapshot', async () => {
-    const samples = mock.method(CADVISOR_FAMILIES[0] as { samples: (typeof CADVISOR_FAMILIES)[0]['samples'] }, 'samples');
+    const samples = mock.method(CADVISOR_FAMILIES[0] as { write: (typeof CADVISOR_FAMILIES)[0]['write'] }, 'write');
     try {
       const cache = new ExpositionCache();
       const scraped = buildServer({ snapshot: () => snapshot, exposition: cache, self: new SelfMetrics('test'), health: () => ({ alive: true, ready: true, reason: '' }), logger: false });

@@ -28,6 +28,16 @@ describe('metric rendering', () => {
     checkGolden('cadvisor.om', renderFamilies(familiesFor('cadvisor'), snapshot, 'openmetrics'));
   });
 
+  it('leaves nothing of a family that threw for the families rendered after it', () => {
+    const broken = { name: 'broken', type: 'gauge' as const, help: 'Throws halfway.', cadvisor: false,
+      write(_s: Snapshot, out: { sample(labels: string, value: number): void }) {
+        out.sample('a="1"', 1);
+        throw new Error('boom');
+      } };
+    assert.throws(() => renderFamilies([broken], snapshot, 'prometheus'), /boom/);
+    checkGolden('metrics.prom', renderFamilies(familiesFor('all'), snapshot, 'prometheus'));
+  });
+
   it('gives every container series the cAdvisor labels and runtime', () => {
     const text = renderFamilies(familiesFor('cadvisor'), snapshot, 'prometheus');
     const cpu = text.split('\n').find((l) => l.startsWith('container_cpu_usage_seconds_total{') && l.includes(webApp.id));
