@@ -8,31 +8,35 @@ export interface RawStats extends Omit<CgroupStats, 'io'> {
   readonly io: readonly RawDeviceIo[];
 }
 
-/** What either version's files say, parsed; absent where a file was missing or unreadable. */
-export interface ParsedFiles {
-  readonly cfs?: CfsStats;
+/** The limits a container was given: read less often than its usage (see CgroupReader). */
+export interface SpecFiles {
   readonly quotaMicros?: number;
   readonly periodMicros?: number;
   readonly shares?: number;
-  readonly memory?: MemoryStat;
   readonly limit?: number;
+}
+
+/** The counters and gauges that change from one poll to the next. */
+export interface UsageFiles {
+  readonly cfs?: CfsStats;
+  readonly memory?: MemoryStat;
   readonly oomKills?: number;
   readonly io: readonly RawDeviceIo[];
 }
 
-/** One mapping from parsed files to RawStats, so v1 and v2 cannot drift apart. */
-export function rawStats(f: ParsedFiles): RawStats {
+/** One mapping from parsed files to RawStats, so v1 and v2 cannot drift apart; absent where a file was missing or unreadable. */
+export function rawStats(u: UsageFiles, spec: SpecFiles): RawStats {
   return {
-    memoryCacheBytes: f.memory?.cacheBytes,
-    memoryMappedFileBytes: f.memory?.mappedFileBytes,
-    memoryLimitBytes: f.limit,
-    oomKills: f.oomKills,
-    cfsPeriods: f.cfs?.periods,
-    cfsThrottledPeriods: f.cfs?.throttledPeriods,
-    cfsThrottledSeconds: f.cfs?.throttledSeconds,
-    cpuQuotaMicros: f.quotaMicros,
-    cpuPeriodMicros: f.periodMicros,
-    cpuShares: f.shares,
-    io: f.io,
+    memoryCacheBytes: u.memory?.cacheBytes,
+    memoryMappedFileBytes: u.memory?.mappedFileBytes,
+    memoryLimitBytes: spec.limit,
+    oomKills: u.oomKills,
+    cfsPeriods: u.cfs?.periods,
+    cfsThrottledPeriods: u.cfs?.throttledPeriods,
+    cfsThrottledSeconds: u.cfs?.throttledSeconds,
+    cpuQuotaMicros: spec.quotaMicros,
+    cpuPeriodMicros: spec.periodMicros,
+    cpuShares: spec.shares,
+    io: u.io,
   };
 }

@@ -1,6 +1,6 @@
 // One container's numbers from cgroup v1: the cpu, memory and blkio
 // controllers, each in its own hierarchy. Reads only the files the
-// cAdvisor families need.
+// cAdvisor families need: its usage, and apart from it its limits.
 import { join } from 'node:path';
 import type { FileBatch } from './host-file.js';
 import type { V1Controller } from './hierarchy.js';
@@ -8,24 +8,42 @@ import {
   parseBlkioThrottle, parseCfsQuota, parseCpuStatV1, parseMemoryLimitV1, parseMemoryStatV1, parseOomControl, type BlkioCounts,
 } from './parse-v1.js';
 import { parseInteger } from './parse-common.js';
-import { rawStats, type RawDeviceIo, type RawStats } from './raw-stats.js';
+import type { RawDeviceIo, SpecFiles, UsageFiles } from './raw-stats.js';
 
-export function readV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): RawStats {
-  const at = (controller: V1Controller, file: string): string | undefined => {
+/** Where a controller's file of the container `rel` is; undefined when the host has no such controller. */
+type V1Path = (controller: V1Controller, file: string) => string | undefined;
+
+function v1Paths(dirs: ReadonlyMap<string, string>, rel: string): V1Path {
+  return (controller, file) => {
     const dir = dirs.get(controller);
     return dir === undefined ? undefined : join(dir, rel, file);
   };
-  const parse = <T>(path: string | undefined, parser: (text: string) => T) =>
-    path === undefined ? undefined : files.parse(path, parser);
-  const cfs = parse(at('cpu', 'cpu.stat'), parseCpuStatV1);
-  const quota = parse(at('cpu', 'cpu.cfs_quota_us'), parseCfsQuota);
-  const period = parse(at('cpu', 'cpu.cfs_period_us'), parseInteger);
-  const shares = parse(at('cpu', 'cpu.shares'), parseInteger);
-  const memory = parse(at('memory', 'memory.stat'), parseMemoryStatV1);
-  const limit = parse(at('memory', 'memory.limit_in_bytes'), parseMemoryLimitV1);
-  const oomKills = parse(at('memory', 'memory.oom_control'), parseOomControl);
-  const io = readBlkio(at('blkio', ''), files);
-  return rawStats({ cfs, quotaMicros: quota, periodMicros: period, shares, memory, limit, oomKills, io });
+}
+
+function parser(files: FileBatch) {
+  return <T>(path: string | undefined, parse: (text: string) => T) => (path === undefined ? undefined : files.parse(path, parse));
+}
+
+export function readUsageV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): UsageFiles {
+  const at = v1Paths(dirs, rel);
+  const parse = parser(files);
+  return {
+    cfs: parse(at('cpu', 'cpu.stat'), parseCpuStatV1),
+    memory: parse(at('memory', 'memory.stat'), parseMemoryStatV1),
+    oomKills: parse(at('memory', 'memory.oom_control'), parseOomControl),
+    io: readBlkio(at('blkio', ''), files),
+  };
+}
+
+export function readSpecV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): SpecFiles {
+  const at = v1Paths(dirs, rel);
+  const parse = parser(files);
+  return {
+    quotaMicros: parse(at('cpu', 'cpu.cfs_quota_us'), parseCfsQuota),
+    periodMicros: parse(at('cpu', 'cpu.cfs_period_us'), parseInteger),
+    shares: parse(at('cpu', 'cpu.shares'), parseInteger),
+    limit: parse(at('memory', 'memory.limit_in_bytes'), parseMemoryLimitV1),
+  };
 }
 
 /**

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import type { DeviceNames } from './device-names.js';
 import type { CgroupLayout } from './hierarchy.js';
 import { FileBatch, hostFiles, type HostFiles } from './host-file.js';
-import { readV1 } from './read-v1.js';
-import { readV2 } from './read-v2.js';
+import { readSpecV1, readUsageV1 } from './read-v1.js';
+import { readSpecV2, readUsageV2 } from './read-v2.js';
 import { parseInteger } from './parse-common.js';
-import type { RawStats } from './raw-stats.js';
+import { rawStats, type RawStats, type SpecFiles } from './raw-stats.js';
 import type { CgroupStats } from './types.js';
 
 export interface CgroupRead {
@@ -22,12 +22,34 @@ export interface CgroupRead {
 // Any of these holds the container's processes on v1; memory is the one every host mounts.
 const PROCS_CONTROLLERS = ['memory', 'cpu', 'blkio'];
 
+/**
+ * How long a container's limits (CFS quota and period, CPU shares, memory
+ * limit) are taken as read. They change only when the container is resized,
+ * while reading them is four of a container's nine files on every poll; a
+ * resize shows within a minute.
+ */
+export const SPEC_MAX_AGE_MS = 60_000;
+
+interface SpecRead {
+  readonly spec: SpecFiles;
+  readonly at: number;
+  /** Whether any of the files existed. */
+  readonly found: boolean;
+}
+
 export class CgroupReader {
   /** Where cgroup.procs files are; the first is also where a container's directory is looked for. */
   private readonly procsDirs: readonly string[];
 
-  /** `files`: a seam for tests that count file system calls. */
-  constructor(readonly layout: CgroupLayout, private readonly devices: DeviceNames, private readonly files: HostFiles = hostFiles) {
+  /** Limits read lately, by cgroup; a poll's sweep() drops those it did not read. */
+  private specs = new Map<string, SpecRead>();
+  private readThisPoll = new Map<string, SpecRead>();
+
+  /** `files` and `clock`: seams for tests that count file system calls and move time. */
+  constructor(
+    readonly layout: CgroupLayout, private readonly devices: DeviceNames,
+    private readonly files: HostFiles = hostFiles, private readonly clock: () => number = Date.now,
+  ) {
     this.procsDirs = layout.version === 2 ? [layout.root] : PROCS_CONTROLLERS.flatMap((c) => layout.controllers.get(c) ?? []);
   }
 
@@ -37,11 +59,37 @@ export class CgroupReader {
     // One call settles a gone container, instead of one failed read (and one error object) per file.
     const probe = this.procsDirs[0];
     if (probe === undefined || !files.hasDir(join(probe, rel))) return { failures: files.failures };
-    const raw = this.layout.version === 2
-      ? readV2(join(this.layout.root, rel), files)
-      : readV1(this.layout.controllers, rel, files);
-    if (files.found === 0) return { failures: files.failures };
-    return { stats: this.named(raw), failures: files.failures };
+    const usage = this.layout.version === 2
+      ? readUsageV2(join(this.layout.root, rel), files)
+      : readUsageV1(this.layout.controllers, rel, files);
+    const found = files.found > 0;
+    const spec = this.spec(rel, files);
+    if (!found && !spec.found) return { failures: files.failures };
+    return { stats: this.named(rawStats(usage, spec.spec)), failures: files.failures };
+  }
+
+  /**
+   * Forgets the limits of cgroups not read since the last sweep: the
+   * poller calls it once per poll, so gone containers leave nothing behind.
+   */
+  sweep(): void {
+    this.specs = this.readThisPoll;
+    this.readThisPoll = new Map();
+  }
+
+  /** The limits, re-read when older than SPEC_MAX_AGE_MS; a read with failures is not kept, so the next poll tries again. */
+  private spec(rel: string, files: FileBatch): SpecRead {
+    const now = this.clock();
+    let read = this.readThisPoll.get(rel) ?? this.specs.get(rel);
+    if (read === undefined || now - read.at >= SPEC_MAX_AGE_MS) {
+      const failures = files.failures.length;
+      const found = files.found;
+      const spec = this.layout.version === 2 ? readSpecV2(join(this.layout.root, rel), files) : readSpecV1(this.layout.controllers, rel, files);
+      read = { spec, at: now, found: files.found > found };
+      if (files.failures.length > failures) return read;
+    }
+    this.readThisPoll.set(rel, read);
+    return read;
   }
 
   /**

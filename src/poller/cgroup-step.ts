@@ -75,6 +75,7 @@ export class CgroupStep {
     const errors: PartError[] = [];
     const slicer = new TimeSlicer(this.opts.sliceMillis ?? SLICE_MILLIS);
     const stats = await this.readContainers(reader, s.containers, errors, slicer);
+    reader.sweep();
     const pods = await this.readPods(reader, s, stats, errors, slicer);
     this.covered = s.pods.every((p) => p.state !== 'ready' || pods.get(p.id)?.processes !== undefined);
     return Object.freeze({

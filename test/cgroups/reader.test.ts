@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DeviceNames } from '../../src/cgroups/device-names.js';
 import { detectLayout, safeRelative } from '../../src/cgroups/hierarchy.js';
 import { hostFiles, type HostFiles } from '../../src/cgroups/host-file.js';
-import { CgroupReader } from '../../src/cgroups/reader.js';
+import { CgroupReader, SPEC_MAX_AGE_MS } from '../../src/cgroups/reader.js';
 import { fixture, tempDir, v1Root, v2Root } from './fixtures.js';
 
 const REL = 'kubepods/burstable/pod1234/c0ffee';
@@ -32,10 +32,10 @@ describe('cgroup reader', () => {
   });
   afterEach(() => tmp.remove());
 
-  async function readerAt(root: string, files?: HostFiles): Promise<CgroupReader> {
+  async function readerAt(root: string, files?: HostFiles, clock?: () => number): Promise<CgroupReader> {
     const layout = await detectLayout(root);
     assert.ok(layout, `a layout under ${root}`);
-    return new CgroupReader(layout, devices, files);
+    return new CgroupReader(layout, devices, files, clock);
   }
 
   it('finds v1 controllers, co-mounted ones too, and reads a container', async () => {
@@ -148,6 +148,57 @@ describe('cgroup reader', () => {
     writeFileSync(join(dir, 'blkio.throttle.io_service_bytes'), '254:0 Read 4096\n254:0 Write 0\nTotal 4096\n');
     const read = (await readerAt(root)).read(REL);
     assert.deepEqual(read.stats?.io, [{ majorMinor: '254:0', device: '/dev/vda', readBytes: 4096, writeBytes: 0, reads: 0, writes: 0 }]);
+  });
+
+  describe('limits', () => {
+    const SPEC_FILES = /cpu\.cfs_quota_us|cpu\.cfs_period_us|cpu\.shares|memory\.limit_in_bytes/;
+    let now: number;
+    let counted: ReturnType<typeof countingFiles>;
+    let reader: CgroupReader;
+    let root: string;
+    beforeEach(async () => {
+      now = 1_000_000;
+      root = join(tmp.dir, 'v1');
+      v1Root(root, 'v1/throttled', REL);
+      counted = countingFiles();
+      reader = await readerAt(root, counted.files, () => now);
+    });
+    const specReads = () => counted.calls.filter((c) => SPEC_FILES.test(c)).length;
+
+    it('are read once a minute, usage on every read', () => {
+      assert.equal(reader.read(REL).stats?.memoryLimitBytes, 268435456);
+      assert.equal(specReads(), 4);
+      writeFileSync(join(root, 'memory', REL, 'memory.limit_in_bytes'), '536870912\n');
+      writeFileSync(join(root, 'memory', REL, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n');
+      now += SPEC_MAX_AGE_MS - 1;
+      reader.sweep();
+      const cached = reader.read(REL).stats;
+      assert.equal(specReads(), 4, 'no limit file read again within the minute');
+      assert.equal(cached?.memoryLimitBytes, 268435456);
+      assert.equal(cached?.cpuQuotaMicros, 20000, 'the cached quota still marks the container as having one');
+      assert.equal(cached?.oomKills, 3, 'usage is read afresh');
+      now += 1;
+      assert.equal(reader.read(REL).stats?.memoryLimitBytes, 536870912);
+      assert.equal(specReads(), 8);
+    });
+
+    it('are read again for a cgroup a poll did not read (a container that went and came back)', () => {
+      reader.read(REL);
+      reader.sweep();
+      reader.sweep();
+      reader.read(REL);
+      assert.equal(specReads(), 8);
+    });
+
+    it('are read again on the next read when one failed, so its error is not hidden for a minute', () => {
+      writeFileSync(join(root, 'cpu,cpuacct', REL, 'cpu.shares'), 'lots\n');
+      assert.equal(reader.read(REL).failures.length, 1);
+      writeFileSync(join(root, 'cpu,cpuacct', REL, 'cpu.shares'), '512\n');
+      const read = reader.read(REL);
+      assert.deepEqual(read.failures, []);
+      assert.equal(read.stats?.cpuShares, 512);
+      assert.equal(specReads(), 8);
+    });
   });
 
   it('finds no layout where no cgroup filesystem is', async () => {
