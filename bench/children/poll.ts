@@ -10,6 +10,7 @@ import { constants, gzipSync } from 'node:zlib';
 import { containerView } from '../../src/http/views.js';
 import { ExpositionCache } from '../../src/metrics/render.js';
 import type { Snapshot } from '../../src/poller/snapshot.js';
+import type { PollChildResult } from '../lib/context.js';
 import { ask, childOptions, finish } from '../lib/ipc.js';
 import { LIST_CALLS, pollTarget, type Mode } from '../lib/poll-modes.js';
 
@@ -83,7 +84,7 @@ const profiler = opts.profile ? await startProfile() : undefined;
 const before = await bytes();
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
-const polls: { wallMs: number; cpuMs: number; exposeCpuMs?: number; calls: Record<string, number> }[] = [];
+const polls: PollChildResult['polls'][number][] = [];
 for (let i = 0; i < opts.polls; i++) {
   const c0 = cpuNow();
   const t0 = performance.now();
@@ -98,7 +99,7 @@ loop.disable();
 const after = await bytes();
 if (profiler && opts.profile) await writeFile(opts.profile, JSON.stringify(await profiler.stop()));
 const snapshot = target.snapshot?.();
-finish({
+const result: PollChildResult = {
   mode: opts.mode,
   polls,
   receivedPerPoll: (after.received - before.received) / opts.polls,
@@ -109,5 +110,6 @@ finish({
   answerBytes: target.answerBytes?.(),
   answerMs: target.answerMs?.(),
   rssBytes: process.memoryUsage().rss,
-});
+};
+finish(result);
 target.close();

@@ -25,6 +25,21 @@ export interface RenderCosts {
   readonly jsonBytes: number;
 }
 
+/** What a poll child (children/poll.ts) reports: every timed poll, and what it measured around them. */
+export interface PollChildResult {
+  readonly mode: string;
+  readonly polls: readonly { wallMs: number; cpuMs: number; exposeCpuMs?: number; calls: Record<string, number> }[];
+  readonly receivedPerPoll: number;
+  readonly sentPerPoll: number;
+  readonly loopBlockMaxMs: number;
+  readonly containers?: number;
+  readonly render?: RenderCosts;
+  readonly answerBytes?: Record<string, number>;
+  readonly answerMs?: Record<string, number>;
+  readonly rssBytes: number;
+}
+
+/** One poll mode at one size, as the tables show it: medians of a child's timed polls. */
 export interface PollRow {
   readonly runtime: RuntimeKind;
   readonly containers: number;

@@ -37,7 +37,7 @@ export function ask(m: Message): Promise<Message> {
 }
 
 /** Child side: hands the result to the parent, then lets the process end. */
-export function finish(result: Record<string, unknown>): void {
+export function finish(result: object): void {
   if (!process.send) throw new Error('bench child started without an IPC channel');
   process.send({ type: 'result', result }, undefined, {}, () => process.disconnect?.());
   // Whatever handle is still open (a closing channel, a metrics observer) must not keep the child alive.

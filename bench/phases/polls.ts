@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { startChild } from '../lib/children.js';
 import { imageNodeFlags } from '../lib/image-flags.js';
-import type { BenchContext, PollRow, RenderCosts, RuntimeKind } from '../lib/context.js';
+import type { BenchContext, PollChildResult, PollRow, RuntimeKind } from '../lib/context.js';
 import { LIST_CALLS, type Mode } from '../lib/poll-modes.js';
 import { startByteProxy, type ByteProxy } from '../lib/proxy.js';
 import { max, median } from '../lib/stats.js';
@@ -35,16 +35,6 @@ function plan(mode: Mode, subject: PollSubject, quick: boolean): Plan {
   return containers <= 1000 ? { warmup: 2, polls: n(10) } : { warmup: 2, polls: n(4) };
 }
 
-interface ChildResult {
-  readonly polls: { wallMs: number; cpuMs: number; exposeCpuMs?: number; calls: Record<string, number> }[];
-  readonly receivedPerPoll: number;
-  readonly sentPerPoll: number;
-  readonly loopBlockMaxMs: number;
-  readonly render?: RenderCosts;
-  readonly answerBytes?: Record<string, number>;
-  readonly answerMs?: Record<string, number>;
-}
-
 async function runMode(ctx: BenchContext, proxy: ByteProxy, subject: PollSubject, mode: Mode, methods: readonly string[]): Promise<PollRow> {
   const p = plan(mode, subject, ctx.quick);
   const profile = ctx.profileDir && mode.startsWith('agent') ? join(ctx.profileDir, `${mode}-${subject.runtime}-${subject.containers}.cpuprofile`) : undefined;
@@ -53,7 +43,7 @@ async function runMode(ctx: BenchContext, proxy: ByteProxy, subject: PollSubject
   child.onAsk(() => ({ ...proxy.counts() }));
   const timer = setTimeout(() => void child.stop(), 10 * 60_000);
   try {
-    const r = (await child.result) as unknown as ChildResult;
+    const r = (await child.result) as unknown as PollChildResult;
     const last = r.polls[r.polls.length - 1]?.calls ?? {};
     return {
       runtime: subject.runtime, containers: subject.containers, pods: subject.pods, mode, polls: r.polls.length,
