@@ -44,3 +44,12 @@ export function safeRelative(cgroupPath: string): string | undefined {
   if (parts.length === 0 || parts.some((p) => p === '..' || p === '.')) return undefined;
   return parts.join('/');
 }
+
+/**
+ * `rel` (a safeRelative() path) under the directory `dir`, by concatenation:
+ * path.join's normalising is not needed for these and is a cost paid for
+ * every file of every container on every poll.
+ */
+export function under(dir: string, rel: string): string {
+  return dir.endsWith('/') ? dir + rel : `${dir}/${rel}`;
+}

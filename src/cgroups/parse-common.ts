@@ -1,18 +1,45 @@
 // Shapes shared by cgroup v1 and v2 files: "key value" lines (memory.stat,
 // cpu.stat, memory.oom_control, memory.events) and files holding one number.
 
+const NEWLINE = 0x0a;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/** Space, tab, CR, vertical tab, form feed: the blanks a "key value" line may hold. */
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
+}
+
 /**
- * "key value" lines → map. Lines that are not a key and one unsigned integer
- * are skipped: kernels add keys (and v2 memory.stat has none of another shape
- * today), and one odd line must not cost the whole file.
+ * The value of `key` in "key value" lines (memory.stat, cpu.stat,
+ * memory.oom_control, memory.events); undefined when no line has that key,
+ * or its line is not the key and one unsigned integer: kernels add keys, and
+ * one odd line must not cost the whole file. Found by scanning the text, not
+ * by splitting it into lines: these files are read for every container on
+ * every poll, and memory.stat has some 40 lines of which two are wanted.
  */
-export function parseKeyed(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^(\S+)\s+(\d+)\s*$/.exec(line);
-    if (m) out.set(m[1] as string, Number(m[2]));
+export function keyedValue(text: string, key: string): number | undefined {
+  if (key === '') return undefined;
+  for (let from = 0; ;) {
+    const at = text.indexOf(key, from);
+    if (at < 0) return undefined;
+    from = at + key.length;
+    if ((at === 0 || text.charCodeAt(at - 1) === NEWLINE) && isBlank(text.charCodeAt(from))) return unsignedRest(text, from);
   }
-  return out;
+}
+
+/** The line from `i` on as blanks, an unsigned integer and blanks; else undefined. */
+function unsignedRest(text: string, i: number): number | undefined {
+  let j = i;
+  while (j < text.length && isBlank(text.charCodeAt(j))) j++;
+  const start = j;
+  while (j < text.length && text.charCodeAt(j) >= ZERO && text.charCodeAt(j) <= NINE) j++;
+  if (j === start) return undefined;
+  const end = j;
+  for (; j < text.length && text.charCodeAt(j) !== NEWLINE; j++) {
+    if (!isBlank(text.charCodeAt(j))) return undefined;
+  }
+  return Number(text.slice(start, end));
 }
 
 /** A file that holds one integer (may be negative, e.g. cpu.cfs_quota_us = -1). */
@@ -22,10 +49,10 @@ export function parseInteger(text: string): number {
   return Number(trimmed);
 }
 
-/** The first of `keys` that the map has, e.g. total_cache before cache. */
-export function firstOf(values: ReadonlyMap<string, number>, ...keys: string[]): number | undefined {
+/** The value of the first of `keys` the text has, e.g. total_cache before cache. */
+export function firstKeyed(text: string, ...keys: string[]): number | undefined {
   for (const k of keys) {
-    const v = values.get(k);
+    const v = keyedValue(text, k);
     if (v !== undefined) return v;
   }
   return undefined;

@@ -1,6 +1,6 @@
 // Pure parsers of cgroup v1 files (cpu, memory and blkio controllers), tested
 // on contents recorded from a real container.
-import { firstOf, memoryLimit, parseInteger, parseKeyed } from './parse-common.js';
+import { firstKeyed, keyedValue, memoryLimit, parseInteger } from './parse-common.js';
 
 export interface CfsStats {
   readonly periods?: number;
@@ -10,9 +10,8 @@ export interface CfsStats {
 
 /** cpu.stat: nr_periods, nr_throttled, throttled_time (nanoseconds). */
 export function parseCpuStatV1(text: string): CfsStats {
-  const v = parseKeyed(text);
-  const ns = v.get('throttled_time');
-  return { periods: v.get('nr_periods'), throttledPeriods: v.get('nr_throttled'), throttledSeconds: ns === undefined ? undefined : ns / 1e9 };
+  const ns = keyedValue(text, 'throttled_time');
+  return { periods: keyedValue(text, 'nr_periods'), throttledPeriods: keyedValue(text, 'nr_throttled'), throttledSeconds: ns === undefined ? undefined : ns / 1e9 };
 }
 
 /** cpu.cfs_quota_us: -1 means no quota. */
@@ -33,8 +32,7 @@ export interface MemoryStat {
  * use_hierarchy is on, the only mode recent kernels have).
  */
 export function parseMemoryStatV1(text: string): MemoryStat {
-  const v = parseKeyed(text);
-  return { cacheBytes: firstOf(v, 'total_cache', 'cache'), mappedFileBytes: firstOf(v, 'total_mapped_file', 'mapped_file') };
+  return { cacheBytes: firstKeyed(text, 'total_cache', 'cache'), mappedFileBytes: firstKeyed(text, 'total_mapped_file', 'mapped_file') };
 }
 
 /** memory.limit_in_bytes; 0 when unlimited. */
@@ -44,7 +42,7 @@ export function parseMemoryLimitV1(text: string): number {
 
 /** memory.oom_control: oom_kill exists since Linux 4.13. */
 export function parseOomControl(text: string): number | undefined {
-  return parseKeyed(text).get('oom_kill');
+  return keyedValue(text, 'oom_kill');
 }
 
 /** Per device ("major:minor"), the Read and Write counts of a blkio.throttle.* file. */

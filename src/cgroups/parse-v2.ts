@@ -1,12 +1,11 @@
 // Pure parsers of cgroup v2 (unified hierarchy) files.
-import { memoryLimit, parseInteger, parseKeyed } from './parse-common.js';
+import { keyedValue, memoryLimit, parseInteger } from './parse-common.js';
 import type { CfsStats, MemoryStat } from './parse-v1.js';
 
 /** cpu.stat: nr_periods, nr_throttled, throttled_usec; absent when the cpu controller is not enabled. */
 export function parseCpuStatV2(text: string): CfsStats {
-  const v = parseKeyed(text);
-  const us = v.get('throttled_usec');
-  return { periods: v.get('nr_periods'), throttledPeriods: v.get('nr_throttled'), throttledSeconds: us === undefined ? undefined : us / 1e6 };
+  const us = keyedValue(text, 'throttled_usec');
+  return { periods: keyedValue(text, 'nr_periods'), throttledPeriods: keyedValue(text, 'nr_throttled'), throttledSeconds: us === undefined ? undefined : us / 1e6 };
 }
 
 export interface CpuMax {
@@ -40,13 +39,12 @@ export function parseMemoryMax(text: string): number {
 
 /** memory.stat: "file" is the page cache, "file_mapped" the mapped files. */
 export function parseMemoryStatV2(text: string): MemoryStat {
-  const v = parseKeyed(text);
-  return { cacheBytes: v.get('file'), mappedFileBytes: v.get('file_mapped') };
+  return { cacheBytes: keyedValue(text, 'file'), mappedFileBytes: keyedValue(text, 'file_mapped') };
 }
 
 /** memory.events: oom_kill counts processes the OOM killer killed in this cgroup and below. */
 export function parseMemoryEvents(text: string): number | undefined {
-  return parseKeyed(text).get('oom_kill');
+  return keyedValue(text, 'oom_kill');
 }
 
 export interface IoStatEntry {

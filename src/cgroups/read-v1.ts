@@ -1,9 +1,8 @@
 // One container's numbers from cgroup v1: the cpu, memory and blkio
 // controllers, each in its own hierarchy. Reads only the files the
 // cAdvisor families need: its usage, and apart from it its limits.
-import { join } from 'node:path';
 import type { FileBatch } from './host-file.js';
-import type { V1Controller } from './hierarchy.js';
+import { under, type V1Controller } from './hierarchy.js';
 import {
   parseBlkioThrottle, parseCfsQuota, parseCpuStatV1, parseMemoryLimitV1, parseMemoryStatV1, parseOomControl, type BlkioCounts,
 } from './parse-v1.js';
@@ -16,7 +15,7 @@ type V1Path = (controller: V1Controller, file: string) => string | undefined;
 function v1Paths(dirs: ReadonlyMap<string, string>, rel: string): V1Path {
   return (controller, file) => {
     const dir = dirs.get(controller);
-    return dir === undefined ? undefined : join(dir, rel, file);
+    return dir === undefined ? undefined : under(under(dir, rel), file);
   };
 }
 
@@ -31,7 +30,7 @@ export function readUsageV1(dirs: ReadonlyMap<string, string>, rel: string, file
     cfs: parse(at('cpu', 'cpu.stat'), parseCpuStatV1),
     memory: parse(at('memory', 'memory.stat'), parseMemoryStatV1),
     oomKills: parse(at('memory', 'memory.oom_control'), parseOomControl),
-    io: readBlkio(at('blkio', ''), files),
+    io: readBlkio(blkioDir(dirs, rel), files),
   };
 }
 
@@ -46,6 +45,11 @@ export function readSpecV1(dirs: ReadonlyMap<string, string>, rel: string, files
   };
 }
 
+function blkioDir(dirs: ReadonlyMap<string, string>, rel: string): string | undefined {
+  const dir = dirs.get('blkio');
+  return dir === undefined ? undefined : under(dir, rel);
+}
+
 /**
  * The throttle files count every bio the cgroup issues, whatever the I/O
  * scheduler (the CFQ/BFQ files count only on devices using that scheduler).
@@ -54,8 +58,8 @@ export function readSpecV1(dirs: ReadonlyMap<string, string>, rel: string, files
 function readBlkio(dir: string | undefined, files: FileBatch): RawDeviceIo[] {
   if (dir === undefined) return [];
   const pair = (suffix: string) => [
-    files.parse(join(dir, `blkio.throttle.io_service_bytes${suffix}`), parseBlkioThrottle),
-    files.parse(join(dir, `blkio.throttle.io_serviced${suffix}`), parseBlkioThrottle),
+    files.parse(under(dir, `blkio.throttle.io_service_bytes${suffix}`), parseBlkioThrottle),
+    files.parse(under(dir, `blkio.throttle.io_serviced${suffix}`), parseBlkioThrottle),
   ];
   let [bytes, ops] = pair('_recursive');
   if (bytes === undefined && ops === undefined) [bytes, ops] = pair('');

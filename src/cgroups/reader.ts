@@ -2,9 +2,8 @@
 // version the host runs, and names its block devices. A cgroup that is gone
 // (the container exited) yields no stats and no error. Synchronous: see
 // host-file.ts for why, and the caller for how the event loop stays free.
-import { join } from 'node:path';
 import type { DeviceNames } from './device-names.js';
-import type { CgroupLayout } from './hierarchy.js';
+import { under, type CgroupLayout } from './hierarchy.js';
 import { FileBatch, hostFiles, type HostFiles } from './host-file.js';
 import { readSpecV1, readUsageV1 } from './read-v1.js';
 import { readSpecV2, readUsageV2 } from './read-v2.js';
@@ -58,9 +57,9 @@ export class CgroupReader {
     const files = new FileBatch(this.files);
     // One call settles a gone container, instead of one failed read (and one error object) per file.
     const probe = this.procsDirs[0];
-    if (probe === undefined || !files.hasDir(join(probe, rel))) return { failures: files.failures };
+    if (probe === undefined || !files.hasDir(under(probe, rel))) return { failures: files.failures };
     const usage = this.layout.version === 2
-      ? readUsageV2(join(this.layout.root, rel), files)
+      ? readUsageV2(under(this.layout.root, rel), files)
       : readUsageV1(this.layout.controllers, rel, files);
     const found = files.found > 0;
     const spec = this.spec(rel, files);
@@ -84,7 +83,7 @@ export class CgroupReader {
     if (read === undefined || now - read.at >= SPEC_MAX_AGE_MS) {
       const failures = files.failures.length;
       const found = files.found;
-      const spec = this.layout.version === 2 ? readSpecV2(join(this.layout.root, rel), files) : readSpecV1(this.layout.controllers, rel, files);
+      const spec = this.layout.version === 2 ? readSpecV2(under(this.layout.root, rel), files) : readSpecV1(this.layout.controllers, rel, files);
       read = { spec, at: now, found: files.found > found };
       if (files.failures.length > failures) return read;
     }
@@ -102,7 +101,7 @@ export class CgroupReader {
     const dir = this.layout.version === 2 ? this.layout.root : this.layout.controllers.get('pids');
     if (dir === undefined) return undefined;
     const files = new FileBatch(this.files);
-    const count = files.parse(join(dir, rel, 'pids.current'), parseInteger);
+    const count = files.parse(under(under(dir, rel), 'pids.current'), parseInteger);
     if (files.failures.length > 0) throw new Error(files.failures.join('; '));
     return count;
   }
@@ -115,7 +114,7 @@ export class CgroupReader {
   firstPid(rel: string): number | undefined {
     const files = new FileBatch(this.files);
     for (const dir of this.procsDirs) {
-      const pid = files.parse(join(dir, rel, 'cgroup.procs'), firstPositive);
+      const pid = files.parse(under(under(dir, rel), 'cgroup.procs'), firstPositive);
       if (pid !== undefined) return pid;
     }
     if (files.failures.length > 0) throw new Error(files.failures.join('; '));

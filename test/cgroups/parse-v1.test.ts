@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import {
   parseBlkioThrottle, parseCfsQuota, parseCpuStatV1, parseMemoryLimitV1, parseMemoryStatV1, parseOomControl,
 } from '../../src/cgroups/parse-v1.js';
-import { parseInteger, parseKeyed } from '../../src/cgroups/parse-common.js';
+import { keyedValue, parseInteger } from '../../src/cgroups/parse-common.js';
 import { fixture } from './fixtures.js';
 
 describe('cgroup v1 parsers on recorded files', () => {
@@ -44,7 +44,10 @@ describe('cgroup v1 parsers on recorded files', () => {
   });
 
   it('skips odd lines of keyed files and rejects a non-number single-value file', () => {
-    assert.deepEqual([...parseKeyed('a 1\nbroken\nb x\nc 3\n\n')], [['a', 1], ['c', 3]]);
+    const text = 'a 1\nbroken\nb x\nc 3\t \nd 4 5\nxa 7\ne\t8\r\n\n';
+    assert.deepEqual(['a', 'broken', 'b', 'c', 'd', 'e', 'x', 'xa', ''].map((k) => keyedValue(text, k)), [1, undefined, undefined, 3, undefined, 8, undefined, 7, undefined]);
+    assert.equal(keyedValue('total_cache 5\ncache 2\n', 'cache'), 2, 'a key is matched at the start of its line only');
+    assert.equal(keyedValue('cache_x 1\ncache 2', 'cache'), 2, 'and as a whole word');
     assert.throws(() => parseInteger('max\n'), /expected an integer, found "max"/);
     assert.throws(() => parseInteger(''), /expected an integer/);
   });
