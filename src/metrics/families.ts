@@ -5,6 +5,7 @@ import type { Container, Pod, Snapshot } from '../poller/snapshot.js';
 import { CGROUP_FAMILIES } from './cgroup-families.js';
 import { labelPairs } from './exposition.js';
 import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
+import { LabelCache } from './label-cache.js';
 import { cadvisorPrefix, extraPair, podCadvisorPrefix } from './labels.js';
 
 export type { FamilySpec, SampleSink } from './family.js';
@@ -80,8 +81,14 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
 
 const CONTAINER_STATES = ['created', 'running', 'exited', 'unknown'] as const;
 const CONTAINER_KEY = ['namespace', 'pod', 'container', 'container_id', 'runtime'] as const;
-const containerKey = (c: Container): string[] => [c.pod.namespace, c.pod.name, c.name, c.id, c.runtime.name];
-const podKey = (p: Pod, s: Snapshot): string[] => [p.namespace, p.name, p.uid, p.id, s.runtime.type, p.runtimeHandler, p.state];
+const containerKeys = new LabelCache((values) => labelPairs(CONTAINER_KEY, values));
+const containerKey = (c: Container): Buffer => containerKeys.bytes(c.id, [c.pod.namespace, c.pod.name, c.name, c.id, c.runtime.name]);
+
+const CONTAINER_INFO = ['namespace', 'pod', 'container', 'container_id', 'image', 'image_ref', 'runtime', 'runtime_handler', 'log_path', 'writable_layer'] as const;
+const containerInfos = new LabelCache((values) => labelPairs(CONTAINER_INFO, values));
+const POD_KEY = ['namespace', 'pod', 'uid', 'sandbox_id', 'runtime', 'runtime_handler', 'state'] as const;
+const podKeys = new LabelCache((values) => labelPairs(POD_KEY, values));
+const podKey = (p: Pod, s: Snapshot): Buffer => podKeys.bytes(p.id, [p.namespace, p.name, p.uid, p.id, s.runtime.type, p.runtimeHandler, p.state]);
 
 function layerPath(c: Container): string {
   return c.writableLayer.upperDir || c.writableLayer.mergedDir;
@@ -115,11 +122,8 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     name: 'cri_container_info', type: 'gauge', help: 'Container log path, writable layer and identity; the value is always 1.', cadvisor: false,
     write(s, out) {
       for (const c of s.containers) {
-        out.sample(
-          labelPairs(['namespace', 'pod', 'container', 'container_id', 'image', 'image_ref', 'runtime', 'runtime_handler', 'log_path', 'writable_layer'],
-            [c.pod.namespace, c.pod.name, c.name, c.id, c.image, c.imageRef, c.runtime.name, c.pod.runtimeHandler, c.logPath, layerPath(c)]),
-          1,
-        );
+        const info = [c.pod.namespace, c.pod.name, c.name, c.id, c.image, c.imageRef, c.runtime.name, c.pod.runtimeHandler, c.logPath, layerPath(c)];
+        out.sample(containerInfos.bytes(c.id, info), 1);
       }
     },
   },
@@ -127,8 +131,7 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
     name: 'cri_container_state', type: 'gauge', help: 'Container state as the runtime reports it: 1 for the current state.', cadvisor: false,
     write(s, out) {
       for (const c of s.containers) {
-        // The key is escaped and encoded once for the container's four state series.
-        const key = Buffer.from(labelPairs(CONTAINER_KEY, containerKey(c)));
+        const key = containerKey(c);
         for (const state of CONTAINER_STATES) {
           out.sample(key, c.state === state ? 1 : 0, extraPair('state', state));
         }
@@ -138,14 +141,14 @@ export const CRI_FAMILIES: readonly FamilySpec[] = [
   {
     name: 'cri_container_restart_attempt', type: 'gauge', help: 'Restart attempt of the container (0 for the first run).', cadvisor: false,
     write(s, out) {
-      for (const c of s.containers) out.sample(labelPairs(CONTAINER_KEY, containerKey(c)), c.attempt);
+      for (const c of s.containers) out.sample(containerKey(c), c.attempt);
     },
   },
   {
     name: 'cri_pod_sandbox_info', type: 'gauge', help: 'Pod sandbox identity and state; the value is always 1.', cadvisor: false,
     write(s, out) {
       for (const p of s.pods) {
-        out.sample(labelPairs(['namespace', 'pod', 'uid', 'sandbox_id', 'runtime', 'runtime_handler', 'state'], podKey(p, s)), 1);
+        out.sample(podKey(p, s), 1);
       }
     },
   },

@@ -3,46 +3,39 @@
 import type { Container, Pod, Snapshot } from '../poller/snapshot.js';
 import { cgroupIdOf } from '../runtimes/cgroup-path.js';
 import { labelPairs } from './exposition.js';
+import { LabelCache } from './label-cache.js';
 
 export const CADVISOR_LABELS = ['id', 'name', 'image', 'pod', 'namespace', 'container', 'runtime'] as const;
 
-/** Values in CADVISOR_LABELS order; cAdvisor names a CRI container by its ID. */
-export function cadvisorLabels(c: Container): string[] {
-  return [c.cgroupPath ? cgroupIdOf(c.cgroupPath) : '', c.id, c.image, c.pod.name, c.pod.namespace, c.name, c.runtime.name];
-}
+/**
+ * Built from [cgroup path, ID, image, pod, namespace, container, runtime]:
+ * cAdvisor names a CRI container by its ID and gives its cgroup as `id`.
+ */
+const containerLabels = new LabelCache(([cgroupPath = '', ...rest]) => labelPairs(CADVISOR_LABELS, [cgroupPath ? cgroupIdOf(cgroupPath) : '', ...rest]));
 
-/** Pod-level series (network, processes) carry the sandbox as `name` and no container. */
-export function podCadvisorLabels(p: Pod, s: Snapshot): string[] {
-  return ['', p.id, '', p.name, p.namespace, '', s.runtime.type];
-}
-
-// Keyed by the (frozen) Container object: its labels cannot change under the
-// cached bytes, and a container dropped from the snapshots frees its entry.
+// Keyed by the (frozen) Container object, in front of the cache by ID: the
+// ~30 series of a container in one rendering find their bytes with one lookup.
 const prefixes = new WeakMap<Container, Buffer>();
 
 /**
  * The container's escaped cAdvisor label pairs (`id="…",…,runtime="…"`) as
- * bytes, built once rather than for each of the ~30 series a container carries.
+ * bytes, built once per container (and per change of its labels), not per series or per poll.
  */
 export function cadvisorPrefix(c: Container): Buffer {
   let prefix = prefixes.get(c);
   if (prefix === undefined) {
-    prefix = Buffer.from(labelPairs(CADVISOR_LABELS, cadvisorLabels(c)));
+    prefix = containerLabels.bytes(c.id, [c.cgroupPath, c.id, c.image, c.pod.name, c.pod.namespace, c.name, c.runtime.name]);
     prefixes.set(c, prefix);
   }
   return prefix;
 }
 
-// A pod's pairs also name the snapshot's runtime, so the entry remembers which.
-const podPrefixes = new WeakMap<Pod, { readonly runtime: string; readonly bytes: Buffer }>();
+/** Pod-level series (network, processes) carry the sandbox as `name` and no container; built from [sandbox ID, pod, namespace, runtime]. */
+const podLabels = new LabelCache(([id = '', name = '', namespace = '', runtime = '']) => labelPairs(CADVISOR_LABELS, ['', id, '', name, namespace, '', runtime]));
 
 /** The pod's escaped cAdvisor label pairs as bytes. */
 export function podCadvisorPrefix(p: Pod, s: Snapshot): Buffer {
-  const cached = podPrefixes.get(p);
-  if (cached?.runtime === s.runtime.type) return cached.bytes;
-  const bytes = Buffer.from(labelPairs(CADVISOR_LABELS, podCadvisorLabels(p, s)));
-  podPrefixes.set(p, { runtime: s.runtime.type, bytes });
-  return bytes;
+  return podLabels.bytes(p.id, [p.id, p.name, p.namespace, s.runtime.type]);
 }
 
 /** `,a="x",b="y"` for labels appended after a prefix ('' when there are none), as bytes. */

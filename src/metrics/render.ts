@@ -9,6 +9,7 @@ import type { Snapshot } from '../poller/snapshot.js';
 import { familyHeader, type Format } from './exposition.js';
 import { CADVISOR_FAMILIES, CRI_FAMILIES, type FamilySpec } from './families.js';
 import type { LabelText } from './family.js';
+import { newLabelRound } from './label-cache.js';
 import { LineBuffer } from './line-buffer.js';
 
 export type View = 'all' | 'cadvisor';
@@ -244,6 +245,7 @@ export class ExpositionCache {
    */
   async warm(snapshot: Snapshot): Promise<void> {
     const run = ++this.warming;
+    newLabelRound();
     const now = Date.now();
     for (const [key, asked] of this.asked) {
       if (now - asked.at > WARM_FOR_MS) this.forget(key);

@@ -1,0 +1,60 @@
+// Encoded label pairs kept from one poll to the next. Each poll decodes every
+// container afresh, so a cache keyed by the Container object lives for one
+// poll only; this one is keyed by ID and checks that the labelled values are
+// still the same, so a container's label bytes are built once in its life
+// (or once per change), not once per poll.
+
+interface Entry {
+  readonly values: readonly string[];
+  readonly bytes: Buffer;
+  round: number;
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return false;
+  }
+  return true;
+}
+
+const caches: LabelCache[] = [];
+let round = 0;
+
+/**
+ * Starts a round (the renderer calls it once per snapshot it prepares) and
+ * forgets what the last two rounds did not use: containers that are gone.
+ */
+export function newLabelRound(): void {
+  round++;
+  for (const c of caches) c.sweep(round - 2);
+}
+
+export class LabelCache {
+  private readonly entries = new Map<string, Entry>();
+
+  /** `build`: the label text (`a="x",…`) for the values. */
+  constructor(private readonly build: (values: readonly string[]) => string) {
+    caches.push(this);
+  }
+
+  bytes(key: string, values: readonly string[]): Buffer {
+    let e = this.entries.get(key);
+    if (e === undefined || !sameValues(e.values, values)) {
+      e = { values, bytes: Buffer.from(this.build(values)), round };
+      this.entries.set(key, e);
+    }
+    e.round = round;
+    return e.bytes;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  sweep(before: number): void {
+    for (const [key, e] of this.entries) {
+      if (e.round < before) this.entries.delete(key);
+    }
+  }
+}
