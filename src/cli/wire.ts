@@ -69,6 +69,7 @@ function wireRest(opts: WireOptions, client: CriClient, self: SelfMetrics, close
   const { config, endpoint, logger, access } = opts;
   const watch = new WatchHub();
   const exposition = new ExpositionCache();
+  let endBusy: () => void = () => undefined;
   const poller = new Poller({
     source: client,
     intervalMs: config.pollIntervalMs,
@@ -80,10 +81,16 @@ function wireRest(opts: WireOptions, client: CriClient, self: SelfMetrics, close
     nodeRuntimeVersion: access?.nodeRuntimeVersion,
     onInvalid: self.observeInvalid,
     hostStats: opts.hostStats ? cgroupStep({ cgroupRoot: config.hostCgroupRoot, hostProc: config.hostProc, logger }) : undefined,
+    // Busy from a poll's start until its exposition is rendered: when the event-loop lag is sampled.
+    onPollStart: () => {
+      endBusy();
+      endBusy = self.busy();
+    },
     publish: (s, seconds) => {
       self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt);
       watch.publish(s);
-      void exposition.warm(s);
+      const end = endBusy;
+      void exposition.warm(s).finally(end);
     },
   });
   const server = buildServer({

@@ -40,6 +40,8 @@ export interface PollerOptions {
   readonly onInvalid?: InvalidObserver;
   /** Adds what the host rather than the runtime knows (cgroups, network namespaces) to each built snapshot. */
   readonly hostStats?: HostStats;
+  /** Called as each poll starts (the agent's busy time begins; see SelfMetrics.busy). */
+  readonly onPollStart?: () => void;
 }
 
 export interface HostStats {
@@ -103,6 +105,7 @@ export class Poller {
 
   /** Runs one poll now unless one is already running, in which case it waits for that one. */
   pollOnce(): Promise<Snapshot> {
+    if (this.running === undefined) this.opts.onPollStart?.();
     this.running ??= this.poll().finally(() => {
       this.running = undefined;
     });

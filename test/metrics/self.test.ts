@@ -13,6 +13,29 @@ describe("the agent's own metrics", () => {
     assert.ok(om.endsWith('# EOF\n'));
   });
 
+  it('sample the event-loop lag while the agent is busy, and report none for idle time', async () => {
+    const self = new SelfMetrics('test');
+    const lag = async (family: string) => {
+      const m = new RegExp(`^nodejs_eventloop_lag_${family}_seconds (\\S+)$`, 'm').exec((await self.text('prometheus')).toString());
+      assert.ok(m, `nodejs_eventloop_lag_${family}_seconds is served`);
+      return Number(m[1]);
+    };
+    await sleep(50);
+    assert.equal(await lag('min'), 0, 'no samples: 0, not the empty histogram\'s huge minimum');
+    assert.equal(await lag('max'), 0);
+    const end = self.busy();
+    for (let i = 0; i < 4; i++) {
+      const until = Date.now() + 40;
+      while (Date.now() < until); // a stall the monitor sees late
+      await sleep(15);
+    }
+    end();
+    await sleep(1000); // the gauges share a reading for a second
+    const max = await lag('max');
+    assert.ok(max >= 0.02, `a 40 ms stall shows as lag, got ${max}`);
+    assert.ok(max < 5, `in seconds, got ${max}`);
+  });
+
   it('show a poll, a CRI call or a dropped item at the next scrape', async () => {
     const self = new SelfMetrics('test');
     assert.match((await self.text('prometheus')).toString(), /^cri_exporter_up 0$/m);
