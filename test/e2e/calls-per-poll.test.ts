@@ -5,10 +5,9 @@
 // stats call, ListContainerStats, not ListPodSandboxStats as well.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startContainerd, type Containerd } from './harness/containerd.js';
 import { e2eSkip } from './harness/preconditions.js';
-import { connectRuntime, runPod, type RuntimeClient } from './harness/pods.js';
-import { parseSamples, startAgent, waitUntil, type Agent } from './harness/agent.js';
+import { startTestNode, type TestNode } from './harness/test-node.js';
+import { parseSamples, waitUntil, type Agent } from './harness/agent.js';
 
 const skip = e2eSkip('CRI calls per poll', ['containerd', 'runc', 'ctr']);
 
@@ -54,34 +53,28 @@ function containersFor(i: number) {
 }
 
 describe('CRI calls per poll on a real containerd', { skip }, () => {
-  let cd: Containerd;
-  let cri: RuntimeClient;
+  let node: TestNode;
   let agent: Agent;
   let podCount = 0;
 
   async function addPods(n: number, perPod: 1 | 2): Promise<void> {
     for (let i = 0; i < n; i++) {
       const k = podCount++;
-      await runPod(cri, {
-        name: `load-${k}`, namespace: 'calls', uid: `00000000-0000-4000-9000-${String(k).padStart(12, '0')}`, logDir: cd.logDir,
+      await node.runPod({
+        name: `load-${k}`, namespace: 'calls', uid: `00000000-0000-4000-9000-${String(k).padStart(12, '0')}`,
         containers: containersFor(perPod === 1 ? 0 : 1),
       });
     }
   }
 
   before(async () => {
-    cd = await startContainerd();
-    cri = connectRuntime(cd.endpoint);
+    node = await startTestNode();
     await addPods(1, 1);
     await addPods(1, 2);
-    agent = await startAgent(['--runtime-endpoint', cd.endpoint, '--poll-interval', '1s']);
+    agent = await node.startAgent(['--poll-interval', '1s']);
   });
 
-  after(async () => {
-    await agent?.stop();
-    cri?.close();
-    await cd?.stop();
-  });
+  after(() => node?.stop());
 
   it('makes the same calls per poll at 3 and at 30 containers', async () => {
     const listedCount = async () => (await agent.json<unknown[]>('/api/v1/containers?namespace=calls')).length;

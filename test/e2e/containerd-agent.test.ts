@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { startContainerd, type Containerd } from './harness/containerd.js';
+import type { Containerd } from './harness/containerd.js';
 import { e2eSkip } from './harness/preconditions.js';
-import { connectRuntime, removeContainer, runPod, type RunningPod, type RuntimeClient } from './harness/pods.js';
+import { removeContainer, type RunningPod, type RuntimeClient } from './harness/pods.js';
+import { startTestNode, type TestNode } from './harness/test-node.js';
 import { parseSamples, runCli, startAgent, waitUntil, type Agent, type ApiContainer } from './harness/agent.js';
 import { checkMetrics } from './harness/promtool.js';
 
@@ -21,28 +22,25 @@ const PODS = [
 ];
 
 describe('agent on a real containerd', { skip }, () => {
+  let node: TestNode;
   let cd: Containerd;
   let cri: RuntimeClient;
   let agent: Agent;
   const pods: RunningPod[] = [];
 
   before(async () => {
-    cd = await startContainerd();
-    cri = connectRuntime(cd.endpoint);
+    node = await startTestNode();
+    ({ cd, cri } = node);
     for (const [i, p] of PODS.entries()) {
-      pods.push(await runPod(cri, {
-        name: p.name, namespace: 'e2e', uid: `00000000-0000-4000-8000-00000000000${i}`, logDir: cd.logDir,
+      pods.push(await node.runPod({
+        name: p.name, namespace: 'e2e', uid: `00000000-0000-4000-8000-00000000000${i}`,
         labels: { app: p.name }, containers: p.containers.map((c) => ({ name: c, command: printer(p.name, c) })),
       }));
     }
-    agent = await startAgent(['--runtime-endpoint', cd.endpoint, '--poll-interval', '1s', '--node-name', 'e2e-node']);
+    agent = await node.startAgent(['--poll-interval', '1s', '--node-name', 'e2e-node']);
   });
 
-  after(async () => {
-    await agent?.stop();
-    cri?.close();
-    await cd?.stop();
-  });
+  after(() => node?.stop());
 
   const expectedIds = () => pods.flatMap((p) => Object.values(p.containerIds));
 

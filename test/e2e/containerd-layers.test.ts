@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startAgent, waitUntil, type Agent, type ApiContainer } from './harness/agent.js';
-import { startContainerd, type Containerd } from './harness/containerd.js';
-import { connectRuntime, runPod, type RunningPod, type RuntimeClient } from './harness/pods.js';
+import { runCli, waitUntil, type Agent, type ApiContainer } from './harness/agent.js';
+import type { Containerd } from './harness/containerd.js';
+import type { RunningPod } from './harness/pods.js';
+import { startTestNode, type TestNode } from './harness/test-node.js';
 import { e2eSkip } from './harness/preconditions.js';
 
 const skip = e2eSkip('containerd writable layers', ['containerd', 'runc', 'ctr']);
@@ -15,26 +16,22 @@ const skip = e2eSkip('containerd writable layers', ['containerd', 'runc', 'ctr']
 const writesProbe = ['sh', '-c', 'echo x > /probe; exec sleep 100000'];
 
 describe('writable layers on a real containerd', { skip }, () => {
+  let node: TestNode;
   let cd: Containerd;
-  let cri: RuntimeClient;
   let agent: Agent;
   const pods: RunningPod[] = [];
 
   before(async () => {
-    cd = await startContainerd();
-    cri = connectRuntime(cd.endpoint);
-    pods.push(await runPod(cri, {
-      name: 'writer', namespace: 'layers', uid: '00000000-0000-4000-a000-000000000001', logDir: cd.logDir,
+    node = await startTestNode();
+    cd = node.cd;
+    pods.push(await node.runPod({
+      name: 'writer', namespace: 'layers', uid: '00000000-0000-4000-a000-000000000001',
       containers: [{ name: 'main', command: writesProbe }, { name: 'side', command: writesProbe }],
     }));
-    agent = await startAgent(['--runtime-endpoint', cd.endpoint, '--poll-interval', '1s', '--node-name', 'e2e-node']);
+    agent = await node.startAgent(['--poll-interval', '1s', '--node-name', 'e2e-node']);
   });
 
-  after(async () => {
-    await agent?.stop();
-    cri?.close();
-    await cd?.stop();
-  });
+  after(() => node?.stop());
 
   const listed = () => agent.json<ApiContainer[]>('/api/v1/containers?namespace=layers');
 
@@ -76,8 +73,8 @@ describe('writable layers on a real containerd', { skip }, () => {
   });
 
   it('keeps the upper dir of a container that exited, incomplete since its rootfs is unmounted', async () => {
-    const pod = await runPod(cri, {
-      name: 'oneshot', namespace: 'layers', uid: '00000000-0000-4000-a000-000000000002', logDir: cd.logDir,
+    const pod = await node.runPod({
+      name: 'oneshot', namespace: 'layers', uid: '00000000-0000-4000-a000-000000000002',
       containers: [{ name: 'job', command: ['sh', '-c', 'echo y > /probe'] }],
     });
     const id = pod.containerIds.job as string;

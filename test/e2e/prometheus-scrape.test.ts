@@ -2,30 +2,27 @@
 // series for the test pods must arrive through Prometheus's query API.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startContainerd, type Containerd } from './harness/containerd.js';
 import { e2eSkip } from './harness/preconditions.js';
-import { connectRuntime, runPod, type RuntimeClient } from './harness/pods.js';
-import { startAgent, type Agent } from './harness/agent.js';
+import type { Agent } from './harness/agent.js';
+import { startTestNode, type TestNode } from './harness/test-node.js';
 import { startPrometheus, type Prometheus } from './harness/prometheus.js';
 
 const skip = e2eSkip('Prometheus scrape', ['containerd', 'runc', 'ctr', 'prometheus']);
 
 describe('a real Prometheus scraping the agent', { skip }, () => {
-  let cd: Containerd;
-  let cri: RuntimeClient;
+  let node: TestNode;
   let agent: Agent;
   let prom: Prometheus;
 
   before(async () => {
-    cd = await startContainerd();
-    cri = connectRuntime(cd.endpoint);
+    node = await startTestNode();
     for (const name of ['web', 'worker']) {
-      await runPod(cri, {
-        name, namespace: 'scrape', uid: `00000000-0000-4000-a000-0000000000${name === 'web' ? '01' : '02'}`, logDir: cd.logDir,
+      await node.runPod({
+        name, namespace: 'scrape', uid: `00000000-0000-4000-a000-0000000000${name === 'web' ? '01' : '02'}`,
         containers: [{ name: 'main', command: ['sh', '-c', 'while true; do echo tick; sleep 1; done'] }],
       });
     }
-    agent = await startAgent(['--runtime-endpoint', cd.endpoint, '--poll-interval', '1s']);
+    agent = await node.startAgent(['--poll-interval', '1s']);
     const target = agent.url.replace('http://', '');
     prom = await startPrometheus({
       scrapeConfigs: [{ job_name: 'cri-exporter', scrape_interval: '1s', static_configs: [{ targets: [target] }] }],
@@ -34,9 +31,7 @@ describe('a real Prometheus scraping the agent', { skip }, () => {
 
   after(async () => {
     await prom?.stop();
-    await agent?.stop();
-    cri?.close();
-    await cd?.stop();
+    await node?.stop();
   });
 
   it('has up == 1 for the agent', async () => {
