@@ -52,10 +52,10 @@ function nodeServerOptions(deps: ServerDeps) {
     maxHeaderSize: MAX_HEADER_BYTES,
     headersTimeout,
     // Node checks the timeouts on this interval (30 s by default, which would
-    // stretch a short one); at half the timeout a slow client is cut off within
-    // one and a half times it. No shorter: each check wakes an idle agent, and
-    // on a VM a wake-up costs milliseconds of CPU.
-    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeout / 2))),
+    // stretch a short one); at the timeout itself a slow client is cut off
+    // within twice it. No shorter: each check wakes an idle agent, and on a
+    // VM a wake-up costs milliseconds of CPU.
+    connectionsCheckingInterval: Math.max(100, headersTimeout),
   };
 }
 
