@@ -105,7 +105,14 @@ describe('alert expressions and dashboard queries on a real Prometheus scraping 
     // counter exists (it has no series on a node that never had an error)
     // and CriExporterPollErrors' selector and the "Poll errors" panel have data.
     for (let i = 0; i < 10 && !/^cri_exporter_poll_errors_total\{/m.test(await agent.metrics()); i++) await cd.restart();
-    await nonEmpty(`cri_exporter_poll_errors_total{job="${JOB}"}`, 'poll errors from containerd restarts', 60_000);
+    try {
+      await nonEmpty(`cri_exporter_poll_errors_total{job="${JOB}"}`, 'poll errors from containerd restarts', 60_000);
+    } catch (err) {
+      // Say whether the agent had the series and how Prometheus's scrapes of it went.
+      const served = (await agent.metrics()).split('\n').filter((l) => l.startsWith('cri_exporter_poll_errors_total')).join(' | ') || '(none)';
+      const scrapes = (await prom.targets()).activeTargets.map((t) => `${t.health} last ${t.lastScrape} (${t.lastScrapeDuration} s) ${t.lastError}`).join('; ');
+      throw new Error(`${(err as Error).message}; the agent serves: ${served}; Prometheus's scrapes: ${scrapes}`);
+    }
     await prom.waitFor(async () => (await prom.query(`cri_exporter_up{job="${JOB}"} == 1`)).length > 0 || undefined, 60_000, 'agent polling again after the restart');
     // Let rate windows fill with samples on both sides of the restart.
     await new Promise((r) => setTimeout(r, 5_000));
