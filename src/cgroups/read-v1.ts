@@ -9,45 +9,40 @@ import {
 import { parseInteger } from './parse-common.js';
 import type { RawDeviceIo, SpecFiles, UsageFiles } from './raw-stats.js';
 
-/** Where a controller's file of the container `rel` is; undefined when the host has no such controller. */
-type V1Path = (controller: V1Controller, file: string) => string | undefined;
+/** The container's directory under a controller; undefined when the host has no such controller. */
+function containerDir(dirs: ReadonlyMap<string, string>, controller: V1Controller, rel: string): string | undefined {
+  const dir = dirs.get(controller);
+  return dir === undefined ? undefined : under(dir, rel);
+}
 
-function v1Paths(dirs: ReadonlyMap<string, string>, rel: string): V1Path {
-  return (controller, file) => {
-    const dir = dirs.get(controller);
-    return dir === undefined ? undefined : under(under(dir, rel), file);
+/** Parses one of the container's files under a controller; undefined when the controller or the file is not there. */
+type V1Read = <T>(controller: V1Controller, file: string, parse: (text: string) => T) => T | undefined;
+
+function v1Reader(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): V1Read {
+  return (controller, file, parse) => {
+    const dir = containerDir(dirs, controller, rel);
+    return dir === undefined ? undefined : files.parse(under(dir, file), parse);
   };
 }
 
-function parser(files: FileBatch) {
-  return <T>(path: string | undefined, parse: (text: string) => T) => (path === undefined ? undefined : files.parse(path, parse));
-}
-
 export function readUsageV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): UsageFiles {
-  const at = v1Paths(dirs, rel);
-  const parse = parser(files);
+  const read = v1Reader(dirs, rel, files);
   return {
-    cfs: parse(at('cpu', 'cpu.stat'), parseCpuStatV1),
-    memory: parse(at('memory', 'memory.stat'), parseMemoryStatV1),
-    oomKills: parse(at('memory', 'memory.oom_control'), parseOomControl),
-    io: readBlkio(blkioDir(dirs, rel), files),
+    cfs: read('cpu', 'cpu.stat', parseCpuStatV1),
+    memory: read('memory', 'memory.stat', parseMemoryStatV1),
+    oomKills: read('memory', 'memory.oom_control', parseOomControl),
+    io: readBlkio(containerDir(dirs, 'blkio', rel), files),
   };
 }
 
 export function readSpecV1(dirs: ReadonlyMap<string, string>, rel: string, files: FileBatch): SpecFiles {
-  const at = v1Paths(dirs, rel);
-  const parse = parser(files);
+  const read = v1Reader(dirs, rel, files);
   return {
-    quotaMicros: parse(at('cpu', 'cpu.cfs_quota_us'), parseCfsQuota),
-    periodMicros: parse(at('cpu', 'cpu.cfs_period_us'), parseInteger),
-    shares: parse(at('cpu', 'cpu.shares'), parseInteger),
-    limit: parse(at('memory', 'memory.limit_in_bytes'), parseMemoryLimitV1),
+    quotaMicros: read('cpu', 'cpu.cfs_quota_us', parseCfsQuota),
+    periodMicros: read('cpu', 'cpu.cfs_period_us', parseInteger),
+    shares: read('cpu', 'cpu.shares', parseInteger),
+    limit: read('memory', 'memory.limit_in_bytes', parseMemoryLimitV1),
   };
-}
-
-function blkioDir(dirs: ReadonlyMap<string, string>, rel: string): string | undefined {
-  const dir = dirs.get('blkio');
-  return dir === undefined ? undefined : under(dir, rel);
 }
 
 /**
