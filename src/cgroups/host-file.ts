@@ -13,7 +13,7 @@ import { HostFileError } from './host-file-error.js';
 // ENODEV: a cgroup file whose controller is being torn down; ESRCH: a /proc entry of an exiting process.
 const GONE = new Set(['ENOENT', 'ENODEV', 'ESRCH']);
 
-function isGone(err: unknown): boolean {
+export function isGone(err: unknown): boolean {
   return GONE.has((err as NodeJS.ErrnoException).code ?? '');
 }
 
@@ -55,6 +55,8 @@ export function isPresent(path: string): boolean {
 export interface HostFiles {
   read(path: string): string | undefined;
   isPresent(path: string): boolean;
+  /** Once per poll, after its reads: lets go of what the files kept for paths not read in that poll. */
+  sweep?(): void;
 }
 
 export const hostFiles: HostFiles = { read: readIfPresent, isPresent };

@@ -66,10 +66,12 @@ export class CgroupReader {
   }
 
   /**
-   * Forgets the limits of cgroups not read since the last sweep: the
-   * poller calls it once per poll, so gone containers leave nothing behind.
+   * Forgets the limits (and lets the files close what they kept open) of
+   * cgroups not read since the last sweep: the poller calls it once per
+   * poll, so gone containers leave nothing behind.
    */
   sweep(): void {
+    this.files.sweep?.();
     this.specs = this.readThisPoll;
     this.readThisPoll = new Map();
   }

@@ -8,6 +8,7 @@
 import { DeviceNames } from '../cgroups/device-names.js';
 import { detectLayout, safeRelative } from '../cgroups/hierarchy.js';
 import { PodNetwork } from '../cgroups/pod-network.js';
+import { OpenFiles } from '../cgroups/open-files.js';
 import { CgroupReader } from '../cgroups/reader.js';
 import type { CgroupStats, NetInterface } from '../cgroups/types.js';
 import { cgroupIdOf } from '../runtimes/cgroup-path.js';
@@ -46,6 +47,7 @@ export function cgroupStep(opts: CgroupStepOptions): HostStats {
       return Object.freeze({ ...s, errors: Object.freeze([...s.errors, { part: 'cgroup', message: `reading host stats: ${err.message}` }]) });
     }),
     coversPods: () => step.covered,
+    close: () => step.close(),
   };
 }
 
@@ -62,10 +64,16 @@ export class CgroupStep {
   private warned = false;
   private readonly devices: DeviceNames;
   private readonly network: PodNetwork;
+  private readonly files = new OpenFiles();
 
   constructor(private readonly opts: CgroupStepOptions) {
     this.devices = new DeviceNames(opts.hostProc, opts.sysDevBlock);
     this.network = new PodNetwork(opts.hostProc);
+  }
+
+  /** Closes the cgroup files kept open between polls. */
+  close(): void {
+    this.files.close();
   }
 
   async apply(s: Snapshot): Promise<Snapshot> {
@@ -99,7 +107,7 @@ export class CgroupStep {
       return undefined;
     }
     this.opts.logger.info({ hostCgroupRoot: this.opts.cgroupRoot, cgroupVersion: layout.version }, 'reading container cgroups');
-    this.reader = new CgroupReader(layout, this.devices);
+    this.reader = new CgroupReader(layout, this.devices, this.files);
     return this.reader;
   }
 

@@ -55,6 +55,8 @@ export interface HostStats {
    * ListContainerStats at 110 pods on containerd 1.6).
    */
   coversPods(): boolean;
+  /** Lets go of what it keeps between polls (open files); the poller calls it when stopped. */
+  close?(): void;
 }
 
 export class Poller {
@@ -101,6 +103,7 @@ export class Poller {
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
     this.adapter?.close();
+    this.opts.hostStats?.close?.();
   }
 
   /** Runs one poll now unless one is already running, in which case it waits for that one. */
