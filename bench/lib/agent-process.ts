@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { stopProcess, track } from './children.js';
-import { imageNodeFlags } from './image-flags.js';
+import { imageEnv, imageNodeFlags } from './image-flags.js';
 
 export interface AgentProcess {
   readonly pid: number;
@@ -30,6 +30,7 @@ export async function startAgentProcess(cli: string, endpoint: string, args: rea
   const url = `http://127.0.0.1:${port}`;
   const proc = spawn(process.execPath, [...imageNodeFlags(), cli, 'serve', '--runtime-endpoint', endpoint, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...imageEnv() },
   });
   if (proc.pid === undefined) throw new Error('cannot start the agent');
   track(proc);

@@ -22,8 +22,8 @@ export interface Child {
 }
 
 /** Starts `script` (a compiled .js file) with Node, one JSON options argument and an IPC channel. */
-export function startChild(script: string, options: object, nodeArgs: readonly string[] = []): Child {
-  const proc = fork(script, [JSON.stringify(options)], { execArgv: [...nodeArgs], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+export function startChild(script: string, options: object, nodeArgs: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Child {
+  const proc = fork(script, [JSON.stringify(options)], { execArgv: [...nodeArgs], env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   if (proc.pid === undefined) throw new Error(`cannot start ${script}`);
   live.add(proc);
   let out = '';

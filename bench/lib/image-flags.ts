@@ -1,6 +1,7 @@
 // The Node.js flags the container image starts the agent with (the
-// Dockerfile's ENTRYPOINT, between `node` and the script), so that every
-// process of the bench that runs the agent runs it as the image does.
+// Dockerfile's ENTRYPOINT, between `node` and the script) and the
+// environment it sets (its ENV lines), so that every process of the bench
+// that runs the agent runs it as the image does.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './build.js';
@@ -17,4 +18,13 @@ export function imageNodeFlags(dockerfile = join(ROOT, 'Dockerfile')): string[] 
     flags.push(arg);
   }
   return flags;
+}
+
+/** The final stage's `ENV KEY=VALUE` settings (one per line, as the Dockerfile writes them). */
+export function imageEnv(dockerfile = join(ROOT, 'Dockerfile')): Record<string, string> {
+  const text = readFileSync(dockerfile, 'utf8');
+  const finalStage = text.slice(text.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const m of finalStage.matchAll(/^ENV\s+([A-Za-z_][A-Za-z0-9_]*)=(\S*)\s*$/gm)) env[m[1] as string] = m[2] as string;
+  return env;
 }

@@ -3,7 +3,7 @@
 // own child process, all through the byte-counting proxy.
 import { join } from 'node:path';
 import { startChild } from '../lib/children.js';
-import { imageNodeFlags } from '../lib/image-flags.js';
+import { imageEnv, imageNodeFlags } from '../lib/image-flags.js';
 import type { BenchContext, PollChildResult, PollRow, RuntimeKind } from '../lib/context.js';
 import { LIST_CALLS, type Mode } from '../lib/poll-modes.js';
 import { startByteProxy, type ByteProxy } from '../lib/proxy.js';
@@ -39,7 +39,7 @@ async function runMode(ctx: BenchContext, proxy: ByteProxy, subject: PollSubject
   const p = plan(mode, subject, ctx.quick);
   const profile = ctx.profileDir && mode.startsWith('agent') ? join(ctx.profileDir, `${mode}-${subject.runtime}-${subject.containers}.cpuprofile`) : undefined;
   // The agent modes run with the image's Node flags (heap sizing), as the agent does in a pod.
-  const child = startChild(ctx.build.child('poll'), { mode, endpoint: proxy.endpoint, ...p, methods, concurrency: 8, profile }, mode.startsWith('agent') ? imageNodeFlags() : []);
+  const child = startChild(ctx.build.child('poll'), { mode, endpoint: proxy.endpoint, ...p, methods, concurrency: 8, profile }, mode.startsWith('agent') ? imageNodeFlags() : [], mode.startsWith('agent') ? imageEnv() : {});
   child.onAsk(() => ({ ...proxy.counts() }));
   const timer = setTimeout(() => void child.stop(), 10 * 60_000);
   try {

@@ -58,6 +58,8 @@ export interface ReplayedImage {
   readonly app: string;
   /** ENTRYPOINT after `node`. */
   readonly entrypoint: readonly string[];
+  /** The final stage's ENV settings. */
+  readonly env: Readonly<Record<string, string>>;
 }
 
 /** Replays the image into `dir` (which must be readable by the image's user). */
@@ -80,7 +82,12 @@ export async function replayImage(dir: string): Promise<ReplayedImage> {
   }
   const entry = execForm(ofKind(finalStage, 'ENTRYPOINT')[0]?.args ?? '[]') ?? [];
   assert.equal(entry[0], 'node');
-  return { root, app: join(root, workdirAt(finalStage)), entrypoint: entry.slice(1) };
+  const env = Object.fromEntries(ofKind(finalStage, 'ENV').map((ins) => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(ins.args.trim());
+    assert.ok(m, `ENV ${ins.args}: one KEY=VALUE per line`);
+    return [m[1] as string, m[2] as string];
+  }));
+  return { root, app: join(root, workdirAt(finalStage)), entrypoint: entry.slice(1), env };
 }
 
 /** Runs the deps stage: its context COPYs, then its npm ci command, in `into`. */

@@ -51,7 +51,7 @@ describe('the final stage, replayed without an engine', { skip: e2eSkip('image f
 
   it('prints its version as the image\'s user', async () => {
     const [bin, args] = asUser(imageIdentity(), [...image.entrypoint, 'version']);
-    const { stdout } = await execFileAsync(bin, args, { cwd: image.app });
+    const { stdout } = await execFileAsync(bin, args, { cwd: image.app, env: { ...process.env, ...image.env } });
     assert.match(stdout, new RegExp(`^cri-exporter ${VERSION_RE} `));
   });
 
