@@ -71,12 +71,15 @@ export class CriClient {
     return convert.toConditions(await this.call('RuntimeService', 'Status', { verbose: false }));
   }
 
+  // The four list answers arrive already decoded to domain values: the
+  // 'reader' proto decodes them with list-decoders.ts, not protobufjs.
+
   async listPodSandboxes(): Promise<PodSandbox[]> {
-    return convert.toPodSandboxes(await this.call('RuntimeService', 'ListPodSandbox', {}));
+    return (await this.call('RuntimeService', 'ListPodSandbox', {})) as PodSandbox[];
   }
 
   async listContainers(): Promise<ContainerSummary[]> {
-    return convert.toContainerSummaries(await this.call('RuntimeService', 'ListContainers', {}));
+    return (await this.call('RuntimeService', 'ListContainers', {})) as ContainerSummary[];
   }
 
   /** Verbose status: the runtime-specific info documents are needed to find writable layers. */
@@ -90,11 +93,11 @@ export class CriClient {
   }
 
   async listContainerStats(): Promise<ContainerUsage[]> {
-    return convert.toContainerUsages(await this.call('RuntimeService', 'ListContainerStats', {}));
+    return (await this.call('RuntimeService', 'ListContainerStats', {})) as ContainerUsage[];
   }
 
   async listPodSandboxStats(): Promise<PodSandboxUsage[]> {
-    return convert.toPodSandboxUsages(await this.call('RuntimeService', 'ListPodSandboxStats', {}));
+    return (await this.call('RuntimeService', 'ListPodSandboxStats', {})) as PodSandboxUsage[];
   }
 
   async imageFsInfo(): Promise<ImageFs[]> {

@@ -1,6 +1,9 @@
 // Proto objects (as @grpc/proto-loader decodes them) → domain types. The
 // runtime is not trusted: every accessor tolerates a missing or mistyped
 // field, so garbage from the runtime degrades to empty values, never a crash.
+// The agent's own client decodes the four list answers with list-decoders.ts
+// instead; the list conversions here stay the reference those are tested
+// against, and serve tools and tests that decode with proto-loader.
 import type {
   ContainerDetail, ContainerState, ContainerSummary, ContainerUsage, FilesystemUsage, Image, ImageFs,
   NetworkInterfaceUsage, PodSandbox, PodSandboxDetail, PodSandboxUsage, RuntimeCondition, RuntimeVersion, SandboxState,

@@ -22,3 +22,21 @@ export function grpcCodeName(code: number | undefined): string {
   if (code === undefined) return 'UNKNOWN';
   return (GrpcStatus as unknown as Record<number, string>)[code] ?? `CODE_${code}`;
 }
+
+/**
+ * An answer whose bytes are not valid protobuf for its message. Thrown inside
+ * grpc-js's response deserializer, which ends the call with INTERNAL and puts
+ * this message in the status details.
+ */
+export class MalformedAnswerError extends Error {
+  constructor(
+    /** What was being decoded, e.g. "ListContainers answer". */
+    readonly what: string,
+    readonly reason: string,
+    /** Byte offset into the answer where decoding stopped. */
+    readonly offset: number,
+  ) {
+    super(`${what}: ${reason} at byte ${offset}`);
+    this.name = 'MalformedAnswerError';
+  }
+}

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
+import { LIST_DECODERS } from './list-decoders.js';
 import type { ApiVersion } from './types.js';
 
 /**
@@ -45,7 +46,9 @@ export type ProtoShape = 'full' | 'reader';
  * counts from the pod's. The attributes of stats repeat what the list calls
  * already gave; only their ids are read. Annotations of pods and containers
  * are read nowhere, and in a cluster they are often most of a list answer
- * (kubectl's last-applied-configuration alone is the whole manifest).
+ * (kubectl's last-applied-configuration alone is the whole manifest). The
+ * four list answers bypass protobufjs now (list-decoders.ts), but are held
+ * to what protobufjs makes of them with this shape.
  */
 const UNREAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
   PodSandbox: ['annotations'],
@@ -56,7 +59,13 @@ const UNREAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
   ContainerAttributes: ['metadata', 'labels', 'annotations'],
 };
 
-const cache = new Map<string, { definition: protoLoader.PackageDefinition; pkg: CriPackage }>();
+interface Loaded {
+  readonly definition: protoLoader.PackageDefinition;
+  readonly pkg: CriPackage;
+  readonly root: protobuf.Root;
+}
+
+const cache = new Map<string, Loaded>();
 
 /** Directory holding the project's .proto files, found from this module's location (src/ or dist/src/). */
 export function protoDir(): string {
@@ -73,7 +82,7 @@ export function protoDir(): string {
   throw new Error('cannot find proto/cri/api.proto next to the installed program');
 }
 
-function load(version: ApiVersion, shape: ProtoShape): { definition: protoLoader.PackageDefinition; pkg: CriPackage } {
+function load(version: ApiVersion, shape: ProtoShape): Loaded {
   const key = `${version}/${shape}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -86,7 +95,7 @@ function load(version: ApiVersion, shape: ProtoShape): { definition: protoLoader
   const loaded = grpc.loadPackageDefinition(definition) as unknown as { runtime: Record<string, CriPackage> };
   const pkg = loaded.runtime[version];
   if (!pkg) throw new Error(`proto/cri/api.proto does not define package runtime.${version}`);
-  const entry = { definition, pkg };
+  const entry = { definition, pkg, root };
   cache.set(key, entry);
   return entry;
 }
@@ -96,21 +105,32 @@ function load(version: ApiVersion, shape: ProtoShape): { definition: protoLoader
  * them into plain objects (toObject). The agent reads the messages as they
  * are (src/cri/convert.ts takes enums as numbers and 64-bit integers as
  * Long), which halves what a poll allocates for its answers; at 1000
- * containers the garbage collector was half of a poll's CPU.
+ * containers the garbage collector was half of a poll's CPU. The four list
+ * answers, most of a poll's bytes, skip protobufjs altogether: they are
+ * decoded straight to domain values (list-decoders.ts).
  */
 function decodeWithoutCopy(definition: protoLoader.PackageDefinition, root: protobuf.Root, version: ApiVersion): void {
   for (const service of ['RuntimeService', 'ImageService']) {
     const name = `runtime.${version}.${service}`;
-    const svc = root.lookupService(name);
-    svc.resolveAll();
-    const methods = svc.methods;
+    const svc = resolvedService(root, name);
     const served = definition[name] as unknown as Record<string, { responseDeserialize: (bytes: Buffer) => unknown }>;
     for (const [method, def] of Object.entries(served)) {
-      const type = methods[method]?.resolvedResponseType;
-      if (!type) throw new Error(`proto/cri/api.proto: ${name}.${method} has no response type`);
-      def.responseDeserialize = (bytes) => type.decode(bytes);
+      const hand = service === 'RuntimeService' ? LIST_DECODERS.get(method) : undefined;
+      def.responseDeserialize = hand ?? protobufjsDecoder(svc, method);
     }
   }
+}
+
+function resolvedService(root: protobuf.Root, name: string): protobuf.Service {
+  const svc = root.lookupService(name);
+  svc.resolveAll();
+  return svc;
+}
+
+function protobufjsDecoder(svc: protobuf.Service, method: string): (bytes: Buffer) => unknown {
+  const type = svc.methods[method]?.resolvedResponseType;
+  if (!type) throw new Error(`proto/cri/api.proto: ${svc.name}.${method} has no response type`);
+  return (bytes) => type.decode(bytes);
 }
 
 /** A field missing from the proto is a mistake in this list, not something to skip quietly. */
@@ -137,4 +157,13 @@ export function loadCriPackage(version: ApiVersion, shape: ProtoShape = 'full'):
 /** The raw package definition with every field, for servers (the simulated runtime). */
 export function loadCriDefinition(version: ApiVersion): protoLoader.PackageDefinition {
   return load(version, 'full').definition;
+}
+
+/**
+ * protobufjs's decoder of a RuntimeService answer in the 'reader' shape, as
+ * the agent used it for every call before the list answers were hand-decoded:
+ * the baseline those decoders are tested and measured against.
+ */
+export function readerProtobufjsDecoder(version: ApiVersion, method: string): (bytes: Buffer) => unknown {
+  return protobufjsDecoder(resolvedService(load(version, 'reader').root, `runtime.${version}.RuntimeService`), method);
 }

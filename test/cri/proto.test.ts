@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as convert from '../../src/cri/convert.js';
-import { loadCriDefinition, loadCriPackage } from '../../src/cri/proto.js';
+import { loadCriDefinition, loadCriPackage, readerProtobufjsDecoder } from '../../src/cri/proto.js';
 import { Renderer } from '../../src/sim/answers.js';
 import { getProfile } from '../../src/sim/profiles.js';
 import { World } from '../../src/sim/world.js';
@@ -21,7 +21,7 @@ function roundTrip(rpc: string): { full: unknown; reader: unknown; bytes: number
   return { full: full.responseDeserialize(bytes), reader: reader.responseDeserialize(bytes), bytes: bytes.length };
 }
 
-test('the reader decoder gives the same domain values as the full one', () => {
+test('the reader decodes the list answers straight to the domain values the full decoder + convert.ts give', () => {
   const cases: [string, (r: unknown) => unknown][] = [
     ['ListPodSandbox', convert.toPodSandboxes],
     ['ListContainers', convert.toContainerSummaries],
@@ -30,19 +30,28 @@ test('the reader decoder gives the same domain values as the full one', () => {
   ];
   for (const [rpc, toDomain] of cases) {
     const { full, reader } = roundTrip(rpc);
-    const values = toDomain(reader) as unknown[];
-    assert.ok(values.length >= 6, `${rpc}: decoded ${values.length} items`);
-    assert.deepEqual(values, toDomain(full), rpc);
+    assert.ok(Array.isArray(reader), `${rpc}: the reader gives domain values`);
+    assert.ok(reader.length >= 6, `${rpc}: decoded ${reader.length} items`);
+    assert.deepEqual(reader, toDomain(full), rpc);
   }
 });
 
-test('the reader decoder skips the container stats repeated inside pod stats', () => {
-  const { full, reader } = roundTrip('ListPodSandboxStats');
+test('the reader proto for other calls skips the container stats repeated inside pod stats', () => {
+  const world = new World({ pods: 6, containersPerPod: 2, seed: 7 });
+  const answer = new Renderer(getProfile('containerd'), world, false, {}).handlers('v1').ListPodSandboxStats!({});
+  const full = (loadCriDefinition('v1')['runtime.v1.RuntimeService'] as unknown as Record<string, Codec>).ListPodSandboxStats!;
+  const bytes = full.responseSerialize(answer);
   const first = (r: unknown) => (r as { stats: { linux: Record<string, unknown>; attributes: Record<string, unknown> }[] }).stats[0]!;
-  assert.equal((first(full).linux.containers as unknown[]).length, 2);
-  assert.equal(first(reader).linux.containers, undefined);
-  assert.equal(first(reader).attributes.labels, undefined);
-  assert.ok(first(reader).linux.network, 'network figures are kept');
+  const reader = first(readerProtobufjsDecoder('v1', 'ListPodSandboxStats')(bytes));
+  assert.equal((first(full.responseDeserialize(bytes)).linux.containers as unknown[]).length, 2);
+  assert.equal(reader.linux.containers, undefined);
+  assert.equal(reader.attributes.labels, undefined);
+  assert.ok(reader.linux.network, 'network figures are kept');
+});
+
+test('a garbled list answer fails the call with a message naming it', () => {
+  const reader = (loadCriPackage('v1alpha2', 'reader').RuntimeService.service as unknown as Record<string, Codec>).ListContainers!;
+  assert.throws(() => reader.responseDeserialize(Buffer.from([0x0a, 0x05, 0x0a])), /^MalformedAnswerError: ListContainers answer: /);
 });
 
 test('the reader shape is built for v1alpha2 too', () => {

@@ -1,0 +1,59 @@
+// Small messages that several list rows share: label maps, UInt64Value
+// wrappers and the attributes of a stats row.
+import { FIELDS } from './wire-fields.js';
+import { fieldMask, LEN, tagOf, VARINT, type WireReader } from './wire-reader.js';
+
+const ENTRY = FIELDS.MapEntry;
+const ENTRY_KEY = tagOf(ENTRY.key, LEN);
+const ENTRY_VALUE = tagOf(ENTRY.value, LEN);
+const ENTRY_READ = fieldMask(ENTRY.key, ENTRY.value);
+
+/**
+ * One map<string, string> entry, added to `into`. An entry missing its key
+ * or value means ''; a later entry for a key wins, keeping the key's first
+ * position; and plain assignment drops a "__proto__" key just as the copy in
+ * convert.ts does.
+ */
+export function readLabel(r: WireReader, end: number, into: Record<string, string>): void {
+  let key = '';
+  let value = '';
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === ENTRY_KEY) key = r.string();
+    else if (tag === ENTRY_VALUE) value = r.string();
+    else r.skip(tag, ENTRY_READ);
+  }
+  r.finish(end);
+  into[key] = value;
+}
+
+const WRAPPED = tagOf(FIELDS.UInt64Value.value, VARINT);
+const WRAPPED_READ = fieldMask(FIELDS.UInt64Value.value);
+
+/** A UInt64Value: present without a value means 0; the caller keeps absence as undefined. */
+export function readWrapped(r: WireReader, end: number): number {
+  let value = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === WRAPPED) value = r.uint64();
+    else r.skip(tag, WRAPPED_READ);
+  }
+  r.finish(end);
+  return value;
+}
+
+// ContainerAttributes and PodSandboxAttributes both number their id 1 (test/cri/wire-fields.test.ts holds them to it).
+const ID = tagOf(FIELDS.ContainerAttributes.id, LEN);
+const ID_READ = fieldMask(FIELDS.ContainerAttributes.id);
+
+/** The attributes of a container or pod stats row: only the id is read. */
+export function readAttributesId(r: WireReader, end: number): string {
+  let id = '';
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === ID) id = r.string();
+    else r.skip(tag, ID_READ);
+  }
+  r.finish(end);
+  return id;
+}
