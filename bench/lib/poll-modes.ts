@@ -140,8 +140,9 @@ function classicTarget(endpoint: string, concurrency: number): PollTarget {
   const caller = decodedCaller(endpoint);
   return {
     async poll() {
-      const res = (await caller.call('ListContainers', {})) as { containers: { id: string }[] };
-      const ids = res.containers.map((c) => c.id);
+      // The reader proto decodes ListContainers straight to summaries (src/cri/list-decoders.ts).
+      const res = (await caller.call('ListContainers', {})) as { id: string }[];
+      const ids = res.map((c) => c.id);
       let next = 0;
       const worker = async () => {
         while (next < ids.length) {

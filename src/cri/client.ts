@@ -6,7 +6,9 @@ import { ReconnectWatch } from './connectivity.js';
 import * as convert from './convert.js';
 import type { Endpoint } from './endpoint.js';
 import { CriCallError, grpcCodeName } from './errors.js';
+import { decodeListContainers, decodeListPodSandbox } from './list-decoders.js';
 import { loadCriPackage } from './proto.js';
+import { RowMemo } from './row-memo.js';
 import {
   API_VERSIONS, type ApiVersion, type ContainerDetail, type ContainerSummary, type ContainerUsage, type Image,
   type ImageFs, type PodSandbox, type PodSandboxDetail, type PodSandboxUsage, type RuntimeCondition, type RuntimeVersion,
@@ -34,6 +36,7 @@ export class CriClient {
   private negotiated: ApiVersion | undefined;
   private readonly clients = new Map<string, grpc.Client>();
   private readonly watches: ReconnectWatch[] = [];
+  private readonly decoders = memoDecoders();
 
   constructor(private readonly opts: CriClientOptions) {
     if (opts.apiVersion !== 'auto') this.negotiated = opts.apiVersion;
@@ -72,14 +75,16 @@ export class CriClient {
   }
 
   // The four list answers arrive already decoded to domain values: the
-  // 'reader' proto decodes them with list-decoders.ts, not protobufjs.
+  // 'reader' proto decodes them with list-decoders.ts, not protobufjs. The
+  // two summary lists are decoded by this client, which keeps their rows
+  // from one answer to the next (row-memo.ts).
 
   async listPodSandboxes(): Promise<PodSandbox[]> {
-    return (await this.call('RuntimeService', 'ListPodSandbox', {})) as PodSandbox[];
+    return (await this.call('RuntimeService', 'ListPodSandbox', {}, this.decoders.ListPodSandbox)) as PodSandbox[];
   }
 
   async listContainers(): Promise<ContainerSummary[]> {
-    return (await this.call('RuntimeService', 'ListContainers', {})) as ContainerSummary[];
+    return (await this.call('RuntimeService', 'ListContainers', {}, this.decoders.ListContainers)) as ContainerSummary[];
   }
 
   /** Verbose status: the runtime-specific info documents are needed to find writable layers. */
@@ -124,14 +129,15 @@ export class CriClient {
     this.clients.clear();
   }
 
-  private async call(service: Service, method: string, request: object): Promise<unknown> {
+  private async call(service: Service, method: string, request: object, decode?: Decode): Promise<unknown> {
     if (this.negotiated === undefined) await this.version();
-    return this.callAt(this.negotiated as ApiVersion, service, method, request);
+    return this.callAt(this.negotiated as ApiVersion, service, method, request, decode);
   }
 
-  private callAt(version: ApiVersion, service: Service, method: string, request: object): Promise<unknown> {
+  /** `decode`: this call's own answer decoder instead of the proto's. */
+  private callAt(version: ApiVersion, service: Service, method: string, request: object, decode?: Decode): Promise<unknown> {
     const client = this.client(version, service);
-    const fn = (client as unknown as Record<string, Unary>)[lowerFirst(method)];
+    const fn = decode === undefined ? (client as unknown as Record<string, Unary>)[lowerFirst(method)] : decodedBy(client, method, decode);
     if (typeof fn !== 'function') return Promise.reject(new Error(`proto has no ${service}.${method}`));
     const started = process.hrtime.bigint();
     const endpoint = this.endpointOf(service).display;
@@ -170,6 +176,24 @@ export class CriClient {
       'grpc.use_local_subchannel_pool': 0,
     };
   }
+}
+
+type Decode = (bytes: Buffer) => unknown;
+
+function memoDecoders() {
+  const containers = new RowMemo<ContainerSummary>();
+  const sandboxes = new RowMemo<PodSandbox>();
+  return {
+    ListContainers: (bytes: Buffer) => decodeListContainers(bytes, containers),
+    ListPodSandbox: (bytes: Buffer) => decodeListPodSandbox(bytes, sandboxes),
+  };
+}
+
+/** The generated method's call, with `decode` in place of the proto's answer decoder. */
+function decodedBy(client: grpc.Client, method: string, decode: Decode): Unary | undefined {
+  const def = (client.constructor as grpc.ServiceClientConstructor).service?.[method];
+  if (def === undefined) return undefined;
+  return (req, meta, opts, cb) => client.makeUnaryRequest(def.path, def.requestSerialize, decode, req, meta, opts, cb);
 }
 
 function lowerFirst(s: string): string {

@@ -9,36 +9,46 @@
 import { readContainerStats } from './decode-container-usage.js';
 import { readPodSandboxStats } from './decode-pod-usage.js';
 import { readContainer, readPodSandbox } from './decode-summaries.js';
+import type { RowMemo } from './row-memo.js';
 import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from './types.js';
 import { FIELDS } from './wire-fields.js';
 import { fieldMask, LEN, tagOf, WireReader } from './wire-reader.js';
 
 type RowReader<T> = (r: WireReader, end: number) => T;
 
-/** A list answer: one repeated message field of rows, each kept when it has an id. */
-function decodeRows<T extends { readonly id: string }>(bytes: Uint8Array, method: string, field: number, readRow: RowReader<T>): T[] {
+/**
+ * A list answer: one repeated message field of rows, each kept when it has
+ * an id. With a memo, rows whose bytes are those of the last answer's are
+ * its values again (row-memo.ts).
+ */
+function decodeRows<T extends { readonly id: string }>(
+  bytes: Uint8Array, method: string, field: number, readRow: RowReader<T>, memo?: RowMemo<T>,
+): T[] {
   const r = new WireReader(bytes, `${method} answer`);
   const rowTag = tagOf(field, LEN);
   const readMask = fieldMask(field);
   const rows: T[] = [];
+  memo?.begin();
   while (r.pos < r.len) {
     const tag = r.tag();
     if (tag !== rowTag) {
       r.skip(tag, readMask);
       continue;
     }
-    const row = readRow(r, r.end());
+    const end = r.end();
+    const row = memo === undefined ? readRow(r, end) : memo.row(r, end, readRow);
     if (row.id !== '') rows.push(row);
   }
+  memo?.done();
   return rows;
 }
 
-export function decodeListContainers(bytes: Uint8Array): ContainerSummary[] {
-  return decodeRows(bytes, 'ListContainers', FIELDS.ListContainersResponse.containers, readContainer);
+export function decodeListContainers(bytes: Uint8Array, memo?: RowMemo<ContainerSummary>): ContainerSummary[] {
+  return decodeRows(bytes, 'ListContainers', FIELDS.ListContainersResponse.containers, readContainer, memo);
 }
 
-export function decodeListPodSandbox(bytes: Uint8Array): PodSandbox[] {
-  return decodeRows(bytes, 'ListPodSandbox', FIELDS.ListPodSandboxResponse.items, readPodSandbox);
+export function decodeListPodSandbox(bytes: Uint8Array, memo?: RowMemo<PodSandbox>): PodSandbox[] {
+  return decodeRows(bytes, 'ListPodSandbox', FIELDS.ListPodSandboxResponse.items, readPodSandbox, memo);
 }
 
 export function decodeListContainerStats(bytes: Uint8Array): ContainerUsage[] {

@@ -55,6 +55,11 @@ export class WireReader {
     this.len = this.buf.length;
   }
 
+  /** The answer's bytes. */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
   fail(reason: string, at = this.pos): never {
     throw new MalformedAnswerError(this.what, reason, at);
   }

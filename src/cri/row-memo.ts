@@ -1,0 +1,76 @@
+// Rows of a list answer kept from one answer to the next with their bytes.
+// ListContainers and ListPodSandbox answer the same rows poll after poll,
+// byte for byte; a row whose bytes are unchanged decodes to the same value,
+// so it is taken from the last answer instead of decoded again. That saves
+// building its strings and labels (most of decoding these answers), and
+// every stage after the client sees an unchanged container as the very
+// same objects.
+import { FIELDS } from './wire-fields.js';
+import { LEN, tagOf, type WireReader } from './wire-reader.js';
+
+interface Kept<T> {
+  /** A copy: the answer's buffer is not held, only the rows' own bytes. */
+  readonly bytes: Buffer;
+  readonly row: T;
+}
+
+// Container, PodSandbox (and their stats' attributes) all number their id 1.
+const ID = tagOf(FIELDS.Container.id, LEN);
+
+export class RowMemo<T extends { readonly id: string }> {
+  private last = new Map<string, Kept<T>>();
+  private next = new Map<string, Kept<T>>();
+
+  /**
+   * The row between the reader's position and `end`: the kept one when its
+   * bytes are the same, else `decode`'s (then kept for the next answer).
+   */
+  row(r: WireReader, end: number, decode: (r: WireReader, end: number) => T): T {
+    const start = r.pos;
+    const id = peekId(r, end);
+    const kept = id === '' ? undefined : this.last.get(id);
+    if (kept !== undefined && kept.bytes.length === end - start && kept.bytes.compare(r.bytes, start, end) === 0) {
+      r.pos = end;
+      this.next.set(id, kept);
+      return kept.row;
+    }
+    r.pos = start;
+    const row = decode(r, end);
+    if (row.id !== '') this.next.set(row.id, { bytes: Buffer.from(r.bytes.subarray(start, end)), row });
+    return row;
+  }
+
+  /** Starts an answer: forgets what an answer that failed half-way kept. */
+  begin(): void {
+    this.next = new Map();
+  }
+
+  /** Ends an answer: rows it did not list are forgotten. */
+  done(): void {
+    this.last = this.next;
+    this.next = new Map();
+  }
+
+  get size(): number {
+    return this.last.size;
+  }
+}
+
+/**
+ * The row's id as the decoders would read it (the last id field wins),
+ * stepping over every other field. Any trouble yields '' and leaves the
+ * decoder to read the row and say what is wrong with it.
+ */
+function peekId(r: WireReader, end: number): string {
+  let id = '';
+  try {
+    while (r.pos < end) {
+      const tag = r.tag();
+      if (tag === ID) id = r.string();
+      else r.skip(tag, 0);
+    }
+  } catch {
+    return '';
+  }
+  return r.pos === end ? id : '';
+}
