@@ -1,10 +1,11 @@
 // The pure step of a poll: what the runtime answered → a Snapshot. No I/O,
 // no clock: everything comes in as arguments, so it is tested on literals.
 import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from '../cri/types.js';
+import { isDeepStrictEqual } from 'node:util';
 import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { KnownDetail } from './details.js';
-import type { Container, Departed, PartError, Pod, RuntimeInfo, Snapshot } from './snapshot.js';
+import type { Container, Departed, PartError, Pod, PodRef, RuntimeInfo, Snapshot } from './snapshot.js';
 
 export interface PollResults {
   readonly runtime: RuntimeInfo;
@@ -36,12 +37,13 @@ export interface BuildContext {
 export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
   const sandboxes = new Map(r.sandboxes.map((s) => [s.id, s]));
   const usage = new Map(r.containerUsage.map((u) => [u.id, u]));
+  const kept = new Unchanged(ctx.previous, r);
   const containers = r.containers
-    .map((c) => toContainer(c, sandboxes.get(c.sandboxId), r.details.get(c.id), usage.get(c.id), r))
+    .map((c) => toContainer(c, sandboxes.get(c.sandboxId), r.details.get(c.id), usage.get(c.id), r, kept))
     .sort(compareContainers);
   const sandboxUsage = new Map(r.sandboxUsage.map((u) => [u.id, u]));
   const pods: Pod[] = r.sandboxes
-    .map((s) => ({ ...s, usage: sandboxUsage.get(s.id) }))
+    .map((s) => ({ ...s, labels: kept.podLabels(s), usage: sandboxUsage.get(s.id) }))
     .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.id, b.id));
   return deepFreeze({
     seq: ctx.seq,
@@ -59,6 +61,67 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
   });
 }
 
+/**
+ * The previous snapshot's objects, taken over wherever this poll's are
+ * equal. Every poll decodes every container afresh, but almost nothing but
+ * its usage changes between polls. Shared unchanged parts (labels, pod,
+ * runtime, writable layer) are frozen already, compared by identity in the
+ * watch diff, and live on in the old generation while this poll's equal
+ * copies die young, where collecting them costs next to nothing.
+ */
+class Unchanged {
+  private readonly containers: ReadonlyMap<string, Container>;
+  private readonly pods: ReadonlyMap<string, Pod>;
+  readonly runtime: Container['runtime'];
+
+  constructor(previous: Snapshot | undefined, r: PollResults) {
+    this.containers = new Map(previous?.containers.map((c) => [c.id, c]));
+    this.pods = new Map(previous?.pods.map((p) => [p.id, p]));
+    const fresh = { name: r.runtime.type, version: r.runtime.version };
+    const first = previous?.containers[0]?.runtime;
+    this.runtime = first !== undefined && first.name === fresh.name && first.version === fresh.version ? first : fresh;
+  }
+
+  before(id: string): Container | undefined {
+    return this.containers.get(id);
+  }
+
+  podLabels(s: PodSandbox): Readonly<Record<string, string>> {
+    const old = this.pods.get(s.id)?.labels;
+    return old !== undefined && sameStrings(old, s.labels) ? old : s.labels;
+  }
+
+  labels(old: Container | undefined, fresh: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    return old !== undefined && sameStrings(old.labels, fresh) ? old.labels : fresh;
+  }
+
+  pod(old: Container | undefined, fresh: PodRef): PodRef {
+    return old !== undefined && samePod(old.pod, fresh) ? old.pod : fresh;
+  }
+
+  layer(old: Container | undefined, fresh: WritableLayer): WritableLayer {
+    return old !== undefined && (old.writableLayer === fresh || isDeepStrictEqual(old.writableLayer, fresh)) ? old.writableLayer : fresh;
+  }
+}
+
+function samePod(a: PodRef, b: PodRef): boolean {
+  return a.name === b.name && a.namespace === b.namespace && a.uid === b.uid && a.sandboxId === b.sandboxId
+    && a.runtimeHandler === b.runtimeHandler && sameStrings(a.labels, b.labels);
+}
+
+/** Equal string maps, whatever their key order (a runtime's Go maps have none). */
+function sameStrings(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in b) {
+    if (!Object.hasOwn(b, k)) continue;
+    if (a[k] !== b[k] || !Object.hasOwn(a, k)) return false;
+    n++;
+  }
+  for (const k in a) if (Object.hasOwn(a, k)) n--;
+  return n === 0;
+}
+
 // The kubelet puts the Kubernetes names on every container as labels; the
 // sandbox metadata is the fallback for containers not made by a kubelet.
 const POD_NAME = 'io.kubernetes.pod.name';
@@ -72,8 +135,10 @@ function toContainer(
   known: KnownDetail | undefined,
   usage: ContainerUsage | undefined,
   r: PollResults,
+  kept: Unchanged,
 ): Container {
   const detail = known?.detail;
+  const old = kept.before(c.id);
   return {
     id: c.id,
     name: c.labels[CONTAINER_NAME] || c.name,
@@ -86,21 +151,21 @@ function toContainer(
     // ContainerStatus names the image as the pod spec did; ListContainers often gives only its ID.
     image: detail?.image || c.image,
     imageRef: detail?.imageRef || c.imageRef,
-    pod: {
+    pod: kept.pod(old, {
       name: c.labels[POD_NAME] || sandbox?.name || '',
       namespace: c.labels[POD_NAMESPACE] || sandbox?.namespace || '',
       uid: c.labels[POD_UID] || sandbox?.uid || '',
       sandboxId: c.sandboxId,
       runtimeHandler: sandbox?.runtimeHandler ?? '',
       labels: sandbox?.labels ?? {},
-    },
+    }),
     logPath: detail?.logPath ?? '',
     logFormat: logFormatOf(r.runtime.type),
-    writableLayer: known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage) ?? UNKNOWN_LAYER,
-    labels: c.labels,
+    writableLayer: kept.layer(old, known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage) ?? UNKNOWN_LAYER),
+    labels: kept.labels(old, c.labels),
     cgroupPath: known?.enrichment.cgroupPath ?? '',
     pid: known?.enrichment.pid ?? 0,
-    runtime: { name: r.runtime.type, version: r.runtime.version },
+    runtime: kept.runtime,
     usage,
     detailed: detail !== undefined,
   };

@@ -71,6 +71,46 @@ describe('buildSnapshot', () => {
   });
 });
 
+describe('what stays the same from one poll to the next', () => {
+  // Each poll decodes fresh objects: copy the fixture deeply to be sure sharing comes from buildSnapshot.
+  const fresh = (overrides: Parameters<typeof pollResults>[0] = {}) => structuredClone(pollResults(overrides));
+
+  it('shares the previous snapshot\'s labels, pod and runtime for an unchanged container', () => {
+    const first = buildSnapshot(fresh(), ctx);
+    const second = buildSnapshot(fresh(), { ...ctx, seq: 8, previous: first });
+    const [a, b] = [first, second].map((s) => s.containers.find((c) => c.id === webApp.id));
+    assert.ok(a && b);
+    assert.notEqual(a, b, 'a new container object each poll: its usage is new');
+    assert.equal(b.labels, a.labels);
+    assert.equal(b.pod, a.pod);
+    assert.equal(b.runtime, a.runtime);
+    assert.equal(b.writableLayer, a.writableLayer);
+    assert.equal(second.pods[0]?.labels, first.pods[0]?.labels);
+  });
+
+  it('takes the new value when labels, pod labels or the runtime version changed', () => {
+    const first = buildSnapshot(fresh(), ctx);
+    const r = fresh();
+    const relabelled = r.containers.map((c) => (c.id === webApp.id ? { ...c, labels: { ...c.labels, extra: 'x' } } : c));
+    const sandboxes = r.sandboxes.map((s) => ({ ...s, labels: { ...s.labels, tier: 'back' } }));
+    const second = buildSnapshot({ ...r, containers: relabelled, sandboxes, runtime: { ...r.runtime, version: '1.7.0' } }, { ...ctx, previous: first });
+    const [a, b] = [first, second].map((s) => s.containers.find((c) => c.id === webApp.id));
+    assert.equal(b?.labels.extra, 'x');
+    assert.notEqual(b?.labels, a?.labels);
+    assert.equal(b?.pod.labels.tier, 'back');
+    assert.equal(b?.runtime.version, '1.7.0');
+    assert.equal(second.pods.find((p) => p.name === 'web-7d9f8-abcde')?.labels.tier, 'back');
+  });
+
+  it('does not take a label map with one key fewer as equal', () => {
+    const first = buildSnapshot(fresh(), ctx);
+    const r = fresh();
+    const sandboxes = r.sandboxes.map((s) => ({ ...s, labels: s.name === 'web-7d9f8-abcde' ? { app: 'web' } : s.labels }));
+    const second = buildSnapshot({ ...r, sandboxes }, { ...ctx, previous: first });
+    assert.deepEqual(second.pods.find((p) => p.name === 'web-7d9f8-abcde')?.labels, { app: 'web' });
+  });
+});
+
 describe('departed containers', () => {
   const first = buildSnapshot(pollResults(), { seq: 1, now: 1000, lastSuccessAt: 0 });
   const withoutApp = pollResults({ containers: pollResults().containers.filter((c) => c.id !== webApp.id) });
