@@ -36,7 +36,7 @@ export class RowMemo<T extends { readonly id: string }> {
     }
     r.pos = start;
     const row = decode(r, end);
-    if (row.id !== '') this.next.set(row.id, { bytes: Buffer.from(r.bytes.subarray(start, end)), row });
+    if (row.id !== '') this.next.set(row.id, { bytes: copyOf(r.bytes, start, end), row });
     return row;
   }
 
@@ -54,6 +54,17 @@ export class RowMemo<T extends { readonly id: string }> {
   get size(): number {
     return this.last.size;
   }
+}
+
+/**
+ * A row's bytes in memory of their own. Buffer.from would cut small copies
+ * from shared 8 KiB slabs, and one long-lived row would keep its whole slab
+ * (and the rows of departed containers in it) alive.
+ */
+function copyOf(bytes: Buffer, start: number, end: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(end - start);
+  bytes.copy(copy, 0, start, end);
+  return copy;
 }
 
 /**
