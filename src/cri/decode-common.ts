@@ -42,18 +42,26 @@ export function readWrapped(r: WireReader, end: number): number {
   return value;
 }
 
-// ContainerAttributes and PodSandboxAttributes both number their id 1 (test/cri/wire-fields.test.ts holds them to it).
-const ID = tagOf(FIELDS.ContainerAttributes.id, LEN);
-const ID_READ = fieldMask(FIELDS.ContainerAttributes.id);
+/**
+ * A message of which only one string field is read (a stats row's
+ * attributes, an ImageSpec, a FilesystemIdentifier); '' when absent, the
+ * last copy when repeated.
+ */
+export function readStringField(r: WireReader, end: number, field: number): string {
+  const wanted = tagOf(field, LEN);
+  const readMask = fieldMask(field);
+  let value = '';
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === wanted) value = r.string();
+    else r.skip(tag, readMask);
+  }
+  r.finish(end);
+  return value;
+}
 
 /** The attributes of a container or pod stats row: only the id is read. */
 export function readAttributesId(r: WireReader, end: number): string {
-  let id = '';
-  while (r.pos < end) {
-    const tag = r.tag();
-    if (tag === ID) id = r.string();
-    else r.skip(tag, ID_READ);
-  }
-  r.finish(end);
-  return id;
+  // ContainerAttributes and PodSandboxAttributes both number their id 1 (test/cri/wire-fields.test.ts holds them to it).
+  return readStringField(r, end, FIELDS.ContainerAttributes.id);
 }

@@ -2,7 +2,7 @@
 // yielding exactly what convert.ts makes of protobufjs's decode with the
 // agent's 'reader' proto (see decode-summaries.ts on why a repeated singular
 // message replaces rather than merges).
-import { readAttributesId, readWrapped } from './decode-common.js';
+import { readAttributesId, readStringField, readWrapped } from './decode-common.js';
 import type { ContainerUsage, FilesystemUsage } from './types.js';
 import { FIELDS } from './wire-fields.js';
 import { fieldMask, LEN, tagOf, VARINT, type WireReader } from './wire-reader.js';
@@ -86,8 +86,6 @@ const FS_ID = tagOf(FS.fsId, LEN);
 const FS_USED = tagOf(FS.usedBytes, LEN);
 const FS_INODES = tagOf(FS.inodesUsed, LEN);
 const FS_READ = fieldMask(FS.fsId, FS.usedBytes, FS.inodesUsed);
-const MOUNTPOINT = tagOf(FIELDS.FilesystemIdentifier.mountpoint, LEN);
-const MOUNTPOINT_READ = fieldMask(FIELDS.FilesystemIdentifier.mountpoint);
 
 function readFilesystemUsage(r: WireReader, end: number): FilesystemUsage {
   let mountpoint = '';
@@ -95,24 +93,13 @@ function readFilesystemUsage(r: WireReader, end: number): FilesystemUsage {
   let inodesUsed: number | undefined;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === FS_ID) mountpoint = readMountpoint(r, r.end());
+    if (tag === FS_ID) mountpoint = readStringField(r, r.end(), FIELDS.FilesystemIdentifier.mountpoint);
     else if (tag === FS_USED) usedBytes = readWrapped(r, r.end());
     else if (tag === FS_INODES) inodesUsed = readWrapped(r, r.end());
     else r.skip(tag, FS_READ);
   }
   r.finish(end);
   return { mountpoint, usedBytes, inodesUsed };
-}
-
-function readMountpoint(r: WireReader, end: number): string {
-  let mountpoint = '';
-  while (r.pos < end) {
-    const tag = r.tag();
-    if (tag === MOUNTPOINT) mountpoint = r.string();
-    else r.skip(tag, MOUNTPOINT_READ);
-  }
-  r.finish(end);
-  return mountpoint;
 }
 
 const CS = FIELDS.ContainerStats;

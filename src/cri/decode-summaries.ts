@@ -3,7 +3,7 @@
 // message protobufjs decodes with the agent's 'reader' proto, so these
 // mirror protobufjs where it differs from the protobuf spec: a singular
 // message field that arrives twice replaces the first (the spec merges).
-import { readLabel } from './decode-common.js';
+import { readLabel, readStringField } from './decode-common.js';
 import type { ContainerState, ContainerSummary, PodSandbox, SandboxState } from './types.js';
 import { FIELDS } from './wire-fields.js';
 import { fieldMask, LEN, tagOf, VARINT, type WireReader } from './wire-reader.js';
@@ -46,7 +46,7 @@ export function readContainer(r: WireReader, end: number): ContainerSummary {
       case C_ID: id = r.string(); break;
       case C_SANDBOX: sandboxId = r.string(); break;
       case C_METADATA: ({ name, attempt } = readContainerMetadata(r, r.end())); break;
-      case C_IMAGE: image = readImageSpec(r, r.end()); break;
+      case C_IMAGE: image = readStringField(r, r.end(), FIELDS.ImageSpec.image); break;
       case C_IMAGE_REF: imageRef = r.string(); break;
       case C_STATE: state = r.int32(); break;
       case C_CREATED: createdAt = r.int64(); break;
@@ -76,20 +76,6 @@ function readContainerMetadata(r: WireReader, end: number): { name: string; atte
   }
   r.finish(end);
   return { name, attempt };
-}
-
-const IMAGE = tagOf(FIELDS.ImageSpec.image, LEN);
-const IMAGE_READ = fieldMask(FIELDS.ImageSpec.image);
-
-function readImageSpec(r: WireReader, end: number): string {
-  let image = '';
-  while (r.pos < end) {
-    const tag = r.tag();
-    if (tag === IMAGE) image = r.string();
-    else r.skip(tag, IMAGE_READ);
-  }
-  r.finish(end);
-  return image;
 }
 
 const S = FIELDS.PodSandbox;
