@@ -8,6 +8,9 @@ import { readIfPresent } from './host-file.js';
 import { parseNetDev } from './net-dev.js';
 import type { NetInterface } from './types.js';
 
+/** The process is in the host's network namespace: its pod has no interfaces of its own. */
+export const HOST_NETWORK = Symbol('host network');
+
 export class PodNetwork {
   private hostNetDev: number | undefined;
 
@@ -15,16 +18,16 @@ export class PodNetwork {
 
   /**
    * The interfaces of `pid`'s network namespace; undefined when the process
-   * is gone or shares the host's namespace (a hostNetwork pod: its
-   * interfaces are the node's, which CRI runtimes do not report as the
-   * pod's either). Throws HostFileError for a file that exists but fails.
+   * is gone, HOST_NETWORK when it shares the host's namespace (a hostNetwork
+   * pod: its interfaces are the node's, which CRI runtimes do not report as
+   * the pod's either). Throws HostFileError for a file that exists but fails.
    */
-  interfaces(pid: number): readonly NetInterface[] | undefined {
+  interfaces(pid: number): readonly NetInterface[] | typeof HOST_NETWORK | undefined {
     const path = join(this.hostProc, String(pid), 'net', 'dev');
     const own = inode(path);
     if (own === null) return undefined;
     this.hostNetDev ??= inode(join(this.hostProc, '1', 'net', 'dev')) ?? undefined;
-    if (own !== undefined && own === this.hostNetDev) return undefined;
+    if (own !== undefined && own === this.hostNetDev) return HOST_NETWORK;
     const text = readIfPresent(path);
     if (text === undefined) return undefined;
     try {

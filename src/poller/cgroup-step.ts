@@ -7,7 +7,7 @@
 // time slices, so the event loop still serves scrapes while a poll reads.
 import { DeviceNames } from '../cgroups/device-names.js';
 import { detectLayout, safeRelative } from '../cgroups/hierarchy.js';
-import { PodNetwork } from '../cgroups/pod-network.js';
+import { HOST_NETWORK, PodNetwork } from '../cgroups/pod-network.js';
 import { OpenFiles } from '../cgroups/open-files.js';
 import { CgroupReader } from '../cgroups/reader.js';
 import type { CgroupStats, NetInterface } from '../cgroups/types.js';
@@ -171,11 +171,15 @@ export class CgroupStep {
     for (const c of containers) {
       if (c.state !== 'running' || c.pid <= 0) continue;
       const ifaces = this.network.interfaces(c.pid);
+      // The pod's containers share one namespace: one in the host's settles it for all.
+      if (ifaces === HOST_NETWORK) return undefined;
       if (ifaces) return ifaces;
     }
     for (const c of containers) {
       const pid = reader.firstPid(relativeOf(c) as string);
-      if (pid !== undefined) return this.network.interfaces(pid);
+      if (pid === undefined) continue;
+      const ifaces = this.network.interfaces(pid);
+      return ifaces === HOST_NETWORK ? undefined : ifaces;
     }
     return undefined;
   }

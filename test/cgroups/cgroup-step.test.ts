@@ -89,6 +89,18 @@ describe('the cgroup poll step', () => {
     assert.equal(s.pods.find((p) => p.name === 'web-7d9f8-abcde')?.netDev, undefined);
   });
 
+  it('takes the runtime\'s PID in the host network namespace as the pod\'s answer, without reading cgroup.procs', async () => {
+    mkdirSync(join(proc, '1', 'net'), { recursive: true });
+    writeFileSync(join(proc, '1', 'net', 'dev'), 'h\nh\n eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n');
+    mkdirSync(join(proc, '4242', 'net'), { recursive: true });
+    linkSync(join(proc, '1', 'net', 'dev'), join(proc, '4242', 'net', 'dev'));
+    // cgroup.procs still names 21208, whose net/dev is a namespace of its own: it must not be consulted.
+    const base = snapshot();
+    const withPid = { ...base, containers: base.containers.map((c) => (c.id === webApp.id ? { ...c, pid: 4242 } : c)) };
+    const s = await step().apply(withPid);
+    assert.equal(s.pods.find((p) => p.name === 'web-7d9f8-abcde')?.netDev, undefined);
+  });
+
   it('counts files that fail in the poll errors, by part', async () => {
     writeFileSync(join(root, 'memory', WEB_APP_REL, 'memory.limit_in_bytes'), 'unlimited\n');
     writeFileSync(join(proc, '21208', 'net', 'dev'), 'h\nh\n eth0: 1 2\n');
