@@ -65,9 +65,12 @@ export class OpenFiles implements HostFiles {
     return this.current.size + this.previous.size;
   }
 
+  /** Closes every kept descriptor; reading again afterwards opens files anew. */
   close(): void {
-    this.sweep();
-    this.sweep();
+    for (const fd of this.previous.values()) closeQuietly(fd);
+    for (const fd of this.current.values()) closeQuietly(fd);
+    this.previous = new Map();
+    this.current = new Map();
   }
 
   /** The kept descriptor of `path`, no longer counted as kept until read() puts it back. */
