@@ -1,7 +1,7 @@
 // The pure step of a poll: what the runtime answered → a Snapshot. No I/O,
 // no clock: everything comes in as arguments, so it is tested on literals.
-import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from '../cri/types.js';
 import { isDeepStrictEqual } from 'node:util';
+import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from '../cri/types.js';
 import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { KnownDetail } from './details.js';
@@ -63,11 +63,12 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
 
 /**
  * The previous snapshot's objects, taken over wherever this poll's are
- * equal. Every poll decodes every container afresh, but almost nothing but
- * its usage changes between polls. Shared unchanged parts (labels, pod,
- * runtime, writable layer) are frozen already, compared by identity in the
- * watch diff, and live on in the old generation while this poll's equal
- * copies die young, where collecting them costs next to nothing.
+ * equal. Almost nothing but a container's usage changes between polls, and
+ * the client hands over an unchanged row's labels as the same object (see
+ * cri/row-memo.ts), so the checks here mostly end at identity; whatever
+ * does arrive as an equal copy (a pod reference, a writable layer, a row
+ * the runtime re-encoded) is replaced by the previous one. Shared parts are
+ * frozen already and compared by identity in the watch diff.
  */
 class Unchanged {
   private readonly containers: ReadonlyMap<string, Container>;
