@@ -29,6 +29,8 @@ export class OpenFiles implements HostFiles {
   private current = new Map<string, number>();
   /** Read in the poll before; closed at the next sweep unless read again. */
   private previous = new Map<string, number>();
+  /** Kept descriptors by directory: a directory holding one is there (see isPresent). */
+  private readonly dirs = new Map<string, number>();
   private buffer = Buffer.allocUnsafe(FIRST_BUFFER_BYTES);
 
   constructor(private readonly maxOpen: number = MAX_KEPT_OPEN) {}
@@ -43,19 +45,25 @@ export class OpenFiles implements HostFiles {
         return text;
       } catch {
         // The cgroup was removed (ENODEV) or the descriptor is otherwise unusable: open it afresh.
-        closeQuietly(kept);
+        this.release(path, kept);
       }
     }
     return this.readFresh(path);
   }
 
+  /**
+   * A directory with a descriptor kept from its files is there without
+   * asking the kernel: the reader's one stat per container and poll. Were it
+   * removed since, the kept descriptors fail on the next read (ENODEV) and
+   * are closed, and the next poll asks again.
+   */
   isPresent(path: string): boolean {
-    return hostFiles.isPresent(path);
+    return this.dirs.has(path) || hostFiles.isPresent(path);
   }
 
   /** Closes what was kept open and not read since the previous sweep. The poller calls it once per poll. */
   sweep(): void {
-    for (const fd of this.previous.values()) closeQuietly(fd);
+    for (const [path, fd] of this.previous) this.release(path, fd);
     this.previous = this.current;
     this.current = new Map();
   }
@@ -67,8 +75,8 @@ export class OpenFiles implements HostFiles {
 
   /** Closes every kept descriptor; reading again afterwards opens files anew. */
   close(): void {
-    for (const fd of this.previous.values()) closeQuietly(fd);
-    for (const fd of this.current.values()) closeQuietly(fd);
+    for (const [path, fd] of this.previous) this.release(path, fd);
+    for (const [path, fd] of this.current) this.release(path, fd);
     this.previous = new Map();
     this.current = new Map();
   }
@@ -94,9 +102,24 @@ export class OpenFiles implements HostFiles {
       if (isGone(err)) return undefined;
       throw new HostFileError(path, err as Error);
     }
-    if (this.size < this.maxOpen && keepable(path)) this.current.set(path, fd);
+    if (this.size < this.maxOpen && keepable(path)) this.keep(path, fd);
     else closeQuietly(fd);
     return text;
+  }
+
+  private keep(path: string, fd: number): void {
+    this.current.set(path, fd);
+    const dir = dirOf(path);
+    this.dirs.set(dir, (this.dirs.get(dir) ?? 0) + 1);
+  }
+
+  /** Closes a kept descriptor (already taken out of current and previous). */
+  private release(path: string, fd: number): void {
+    closeQuietly(fd);
+    const dir = dirOf(path);
+    const left = (this.dirs.get(dir) ?? 1) - 1;
+    if (left > 0) this.dirs.set(dir, left);
+    else this.dirs.delete(dir);
   }
 
   /**
@@ -116,6 +139,10 @@ export class OpenFiles implements HostFiles {
     }
     return this.buffer.toString('utf8', 0, length);
   }
+}
+
+function dirOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
 }
 
 function takeFrom(kept: Map<string, number>, path: string): number | undefined {

@@ -95,4 +95,21 @@ describe('OpenFiles', () => {
     assert.equal(files.read(path), 'new', 'after two sweeps without a read it is opened again');
     files.close();
   });
+
+  it('takes a directory with a kept descriptor as there without asking the kernel, until the descriptor is closed', () => {
+    const files = new OpenFiles();
+    const sub = join(dir, 'container-cgroup');
+    mkdirSync(sub);
+    const stat = join(sub, 'memory.stat');
+    writeFileSync(stat, 'cache 1\n');
+    assert.equal(files.isPresent(sub), true);
+    files.read(stat);
+    rmSync(sub, { recursive: true });
+    assert.equal(files.isPresent(sub), true, 'no stat: its file is held open (a removed cgroup\'s would fail on the next read and be closed)');
+    files.sweep();
+    files.sweep();
+    assert.equal(files.size, 0);
+    assert.equal(files.isPresent(sub), false, 'nothing kept: the kernel is asked, and it is gone');
+    files.close();
+  });
 });

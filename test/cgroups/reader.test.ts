@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DeviceNames } from '../../src/cgroups/device-names.js';
 import { detectLayout, safeRelative } from '../../src/cgroups/hierarchy.js';
 import { hostFiles, type HostFiles } from '../../src/cgroups/host-file.js';
+import { OpenFiles } from '../../src/cgroups/open-files.js';
 import { CgroupReader, SPEC_MAX_AGE_MS } from '../../src/cgroups/reader.js';
 import { fixture, tempDir, v1Root, v2Root } from './fixtures.js';
 
@@ -52,6 +53,21 @@ describe('cgroup reader', () => {
       io: [{ majorMinor: '254:0', device: '/dev/vda', readBytes: 0, writeBytes: 4390912, reads: 0, writes: 57 }],
     });
     assert.equal(reader.firstPid(REL), 21208);
+  });
+
+  it('with kept files, finds a container read in the poll before without looking for its directory', async () => {
+    const root = join(tmp.dir, 'v1');
+    v1Root(root, 'v1/throttled', REL);
+    const files = new OpenFiles();
+    const reader = await readerAt(root, files);
+    const first = reader.read(REL);
+    reader.sweep();
+    // Gone from the tree, still held: had the reader asked for the directory, it would have found none and read nothing.
+    rmSync(join(root, 'memory', REL), { recursive: true });
+    const second = reader.read(REL);
+    assert.equal(second.stats?.memoryCacheBytes, first.stats?.memoryCacheBytes);
+    files.close();
+    assert.equal(reader.read(REL).stats?.memoryCacheBytes, undefined, 'nothing kept: the directory is looked for, and missed');
   });
 
   it('reads a v2 container from its one directory', async () => {

@@ -35,9 +35,11 @@ test('a kept cgroup file reads fresh figures, and nothing once its cgroup is rem
     child.kill();
     await once(child, 'exit');
     assert.match(files.read(figures) ?? '', EMPTY, 'and sees it gone');
+    assert.equal(files.isPresent(dir), true);
     rmdirSync(dir);
     assert.equal(files.read(figures), undefined, 'a removed cgroup is gone, not an error');
     assert.equal(files.size, 0, 'its descriptor was closed');
+    assert.equal(files.isPresent(dir), false, 'and its directory is no longer taken as there');
   } finally {
     files.close();
     if (child.exitCode === null && child.signalCode === null) child.kill();
