@@ -60,7 +60,9 @@ export class CgroupReader {
     if (probe === undefined || !files.hasDir(under(probe, rel))) return { failures: files.failures };
     const usage = this.layout.version === 2 ? readUsageV2(under(this.layout.root, rel), files) : readUsageV1(this.layout.controllers, rel, files);
     const found = files.found > 0;
-    const spec = this.spec(rel, files);
+    // No usage file: the cgroup may be going away. Limits read before would
+    // then pass it off as there; only limits read now count.
+    const spec = this.spec(rel, files, found);
     if (!found && !spec.found) return { failures: files.failures };
     return { stats: this.named(rawStats(usage, spec.spec)), failures: files.failures };
   }
@@ -77,9 +79,9 @@ export class CgroupReader {
   }
 
   /** The limits, re-read when older than SPEC_MAX_AGE_MS; a read with failures is not kept, so the next poll tries again. */
-  private spec(rel: string, files: FileBatch): SpecRead {
+  private spec(rel: string, files: FileBatch, cached = true): SpecRead {
     const now = this.clock();
-    let read = this.readThisPoll.get(rel) ?? this.specs.get(rel);
+    let read = cached ? this.readThisPoll.get(rel) ?? this.specs.get(rel) : undefined;
     if (read === undefined || now - read.at >= SPEC_MAX_AGE_MS) {
       const failures = files.failures.length;
       const found = files.found;

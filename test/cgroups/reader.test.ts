@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DeviceNames } from '../../src/cgroups/device-names.js';
@@ -68,6 +68,19 @@ describe('cgroup reader', () => {
     assert.equal(second.stats?.memoryCacheBytes, first.stats?.memoryCacheBytes);
     files.close();
     assert.equal(reader.read(REL).stats?.memoryCacheBytes, undefined, 'nothing kept: the directory is looked for, and missed');
+  });
+
+  it('does not report limits read earlier for a container whose files are all gone', async () => {
+    const root = join(tmp.dir, 'v1');
+    v1Root(root, 'v1/throttled', REL);
+    const reader = await readerAt(root);
+    assert.equal(reader.read(REL).stats?.memoryLimitBytes, 268435456);
+    reader.sweep();
+    // The directories stay (as a kept descriptor vouches for one), every file is gone (as after rmdir: ENODEV).
+    for (const mount of ['cpu,cpuacct', 'memory', 'blkio']) {
+      for (const name of readdirSync(join(root, mount, REL))) rmSync(join(root, mount, REL, name));
+    }
+    assert.deepEqual(reader.read(REL), { failures: [] }, 'no stats: limits still within their minute are not taken as a sign of life');
   });
 
   it('reads a v2 container from its one directory', async () => {
