@@ -58,7 +58,9 @@ export class CgroupReader {
     // One call settles a gone container, instead of one failed read (and one error object) per file.
     const probe = this.procsDirs[0];
     if (probe === undefined || !files.hasDir(under(probe, rel))) return { failures: files.failures };
-    const usage = this.layout.version === 2 ? readUsageV2(under(this.layout.root, rel), files) : readUsageV1(this.layout.controllers, rel, files);
+    const usage = this.layout.version === 2
+      ? readUsageV2(under(this.layout.root, rel), files)
+      : readUsageV1(this.layout.controllers, rel, files);
     const found = files.found > 0;
     // No usage file: the cgroup may be going away. Limits read before would
     // then pass it off as there; only limits read now count.

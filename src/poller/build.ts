@@ -5,7 +5,7 @@ import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } fr
 import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { KnownDetail } from './details.js';
-import type { Container, Departed, PartError, Pod, PodRef, RuntimeInfo, Snapshot } from './snapshot.js';
+import { deepFreeze, type Container, type Departed, type PartError, type Pod, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
 
 export interface PollResults {
   readonly runtime: RuntimeInfo;
@@ -190,12 +190,4 @@ function cmp(a: string, b: string): number {
 function compareContainers(a: Container, b: Container): number {
   return cmp(a.pod.namespace, b.pod.namespace) || cmp(a.pod.name, b.pod.name) || cmp(a.name, b.name)
     || a.attempt - b.attempt || cmp(a.id, b.id);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
-  }
-  return value;
 }

@@ -13,7 +13,7 @@ import { CgroupReader } from '../cgroups/reader.js';
 import type { CgroupStats, NetInterface } from '../cgroups/types.js';
 import { cgroupIdOf } from '../runtimes/cgroup-path.js';
 import type { HostStats, PollLogger } from './poller.js';
-import type { Container, PartError, Pod, Snapshot } from './snapshot.js';
+import { deepFreeze, type Container, type PartError, type Pod, type Snapshot } from './snapshot.js';
 import { TimeSlicer } from './time-slicer.js';
 
 /**
@@ -211,12 +211,4 @@ function withHostFigures(p: Pod, figures: PodFigures | undefined): Pod {
     ...(figures.netDev === undefined ? {} : { netDev: figures.netDev }),
     ...(figures.processes === undefined ? {} : { cgroupProcesses: figures.processes }),
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
-  }
-  return value;
 }

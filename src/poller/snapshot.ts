@@ -111,3 +111,12 @@ export function emptySnapshot(runtime: RuntimeInfo): Snapshot {
     errors: [{ part: 'poll', message: 'no poll has completed yet' }],
   });
 }
+
+/** Freezes a snapshot part and everything it holds; parts frozen already (shared with the snapshot before) are not walked again. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
