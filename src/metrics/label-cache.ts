@@ -53,8 +53,9 @@ export class LabelCache {
   }
 
   sweep(before: number): void {
-    for (const [key, e] of this.entries) {
+    // forEach hands over key and entry without an [key, entry] pair per entry.
+    this.entries.forEach((e, key) => {
       if (e.round < before) this.entries.delete(key);
-    }
+    });
   }
 }

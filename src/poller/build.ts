@@ -5,7 +5,7 @@ import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } fr
 import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { KnownDetail } from './details.js';
-import { deepFreeze, type Container, type Departed, type PartError, type Pod, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
+import { byId, containersById, deepFreeze, type Container, type Departed, type PartError, type Pod, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
 
 export interface PollResults {
   readonly runtime: RuntimeInfo;
@@ -35,13 +35,15 @@ export interface BuildContext {
 }
 
 export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
-  const sandboxes = new Map(r.sandboxes.map((s) => [s.id, s]));
-  const usage = new Map(r.containerUsage.map((u) => [u.id, u]));
+  const sandboxes = byId(r.sandboxes);
+  const usage = byId(r.containerUsage);
   const kept = new Unchanged(ctx.previous, r);
-  const containers = r.containers
+  // Frozen before the snapshot around it, so that its index by ID is built
+  // here once and serves departedSince, the watch diff and the next poll.
+  const containers = deepFreeze(r.containers
     .map((c) => toContainer(c, sandboxes.get(c.sandboxId), r.details.get(c.id), usage.get(c.id), r, kept))
-    .sort(compareContainers);
-  const sandboxUsage = new Map(r.sandboxUsage.map((u) => [u.id, u]));
+    .sort(compareContainers));
+  const sandboxUsage = byId(r.sandboxUsage);
   const pods: Pod[] = r.sandboxes
     .map((s) => ({ ...s, labels: kept.podLabels(s), usage: sandboxUsage.get(s.id) }))
     .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.id, b.id));
@@ -76,8 +78,8 @@ class Unchanged {
   readonly runtime: Container['runtime'];
 
   constructor(previous: Snapshot | undefined, r: PollResults) {
-    this.containers = new Map(previous?.containers.map((c) => [c.id, c]));
-    this.pods = new Map(previous?.pods.map((p) => [p.id, p]));
+    this.containers = containersById(previous?.containers ?? []);
+    this.pods = byId(previous?.pods ?? []);
     const fresh = { name: r.runtime.type, version: r.runtime.version };
     const first = previous?.containers[0]?.runtime;
     this.runtime = first !== undefined && first.name === fresh.name && first.version === fresh.version ? first : fresh;
@@ -177,7 +179,7 @@ export function departedSince(ctx: BuildContext, current: readonly Container[]):
   const prev = ctx.previous;
   if (!prev) return [];
   const grace = ctx.removedGraceSeconds ?? 0;
-  const present = new Set(current.map((c) => c.id));
+  const present = containersById(current);
   const kept = prev.departed.filter((d) => ctx.now - d.removedAt < grace && !present.has(d.container.id));
   const gone = grace > 0 ? prev.containers.filter((c) => !present.has(c.id)).map((container) => ({ container, removedAt: ctx.now })) : [];
   return [...kept, ...gone];

@@ -116,7 +116,40 @@ export function emptySnapshot(runtime: RuntimeInfo): Snapshot {
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
+    // Indexes and for-in walk the parts without an array of values per object
+    // (Object.values allocated one for each of the thousands a poll freezes).
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    } else {
+      const o = value as Record<string, unknown>;
+      for (const k in o) deepFreeze(o[k]);
+    }
   }
   return value;
+}
+
+/** Items by their `id`, the last of equal IDs winning (as `new Map(items.map(…))`), without a pair per item. */
+export function byId<T extends { readonly id: string }>(items: readonly T[]): Map<string, T> {
+  const index = new Map<string, T>();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as T;
+    index.set(item.id, item);
+  }
+  return index;
+}
+
+const containerIndexes = new WeakMap<readonly Container[], ReadonlyMap<string, Container>>();
+
+/**
+ * A snapshot's containers by ID. A frozen list (a snapshot's, which never
+ * changes) is indexed once and the index kept with it: the poll that builds
+ * it, the watch diff and the next poll all look containers up in the one index.
+ */
+export function containersById(list: readonly Container[]): ReadonlyMap<string, Container> {
+  let index = containerIndexes.get(list);
+  if (index === undefined) {
+    index = byId(list);
+    if (Object.isFrozen(list)) containerIndexes.set(list, index);
+  }
+  return index;
 }

@@ -1,7 +1,7 @@
 // What changed between two consecutive snapshots, container by container.
 // Pure, so the event stream is tested on literal snapshots.
 import { isDeepStrictEqual } from 'node:util';
-import type { Container } from '../poller/snapshot.js';
+import { containersById, type Container } from '../poller/snapshot.js';
 
 export type ChangeType = 'added' | 'modified' | 'removed';
 
@@ -17,8 +17,8 @@ export interface ContainerChange {
  * one either, which isDeepStrictEqual already ignores.
  */
 export function diffContainers(prev: readonly Container[], next: readonly Container[]): ContainerChange[] {
-  const before = new Map(prev.map((c) => [c.id, c]));
-  const after = new Set(next.map((c) => c.id));
+  const before = containersById(prev);
+  const after = containersById(next);
   const changes: ContainerChange[] = [];
   for (const c of next) {
     const old = before.get(c.id);
@@ -40,10 +40,11 @@ const SAMPLE_FIELDS: ReadonlySet<string> = new Set<keyof Container>(['usage', 'c
 function sameContainer(a: Container, b: Container): boolean {
   const x = a as unknown as Record<string, unknown>;
   const y = b as unknown as Record<string, unknown>;
-  for (const key of Object.keys(y)) {
+  // for-in rather than Object.keys: no array of keys per container and poll.
+  for (const key in y) {
     if (SAMPLE_FIELDS.has(key)) continue;
     if (!(key in x) || (x[key] !== y[key] && !isDeepStrictEqual(x[key], y[key]))) return false;
   }
-  for (const key of Object.keys(x)) if (!SAMPLE_FIELDS.has(key) && !(key in y)) return false;
+  for (const key in x) if (!SAMPLE_FIELDS.has(key) && !(key in y)) return false;
   return true;
 }
