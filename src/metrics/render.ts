@@ -245,6 +245,9 @@ export class ExpositionCache {
    */
   async warm(snapshot: Snapshot): Promise<void> {
     const run = ++this.warming;
+    // The poll that publishes the snapshot ends first; rendering starts on the next turn.
+    await nextTurn();
+    if (run !== this.warming) return;
     newLabelRound();
     const now = Date.now();
     for (const [key, asked] of this.asked) {

@@ -119,13 +119,18 @@ export function deepFreeze<T>(value: T): T {
     // Indexes and for-in walk the parts without an array of values per object
     // (Object.values allocated one for each of the thousands a poll freezes).
     if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+      for (let i = 0; i < value.length; i++) freezePart(value[i]);
     } else {
       const o = value as Record<string, unknown>;
-      for (const k in o) deepFreeze(o[k]);
+      for (const k in o) freezePart(o[k]);
     }
   }
   return value;
+}
+
+/** Most of a container's fields are strings and numbers, and its shared parts are frozen: those cost no call. */
+function freezePart(v: unknown): void {
+  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
 }
 
 /** Items by their `id`, the last of equal IDs winning (as `new Map(items.map(…))`), without a pair per item. */
