@@ -56,7 +56,7 @@ function sections(r: Results): Section[] {
     })),
   }, {
     title: 'Agent memory (compiled agent CLI; RSS from /proc)',
-    headers: ['runtime', 'containers', 'pods', 'RSS warm MiB', 'heap used MiB', 'heap total MiB', 'external MiB', 'RSS after load MiB', 'peak MiB', 'idle CPU millicores'],
+    headers: ['runtime', 'containers', 'pods', 'RSS warm MiB', 'heap used MiB', 'heap total MiB', 'external MiB', 'RSS after load MiB', 'peak MiB', 'CPU millicores (10 s polls, scraped every 30 s)'],
     rows: r.serve.map((s) => [s.runtime, s.containers, s.pods, s.rssWarmBytes / MiB, mib(s.heapUsedBytes), mib(s.heapTotalBytes), mib(s.externalBytes),
       mib(s.rssAfterLoadBytes), s.rssPeakBytes / MiB, s.idle?.millicores]),
   }];

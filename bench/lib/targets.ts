@@ -94,7 +94,7 @@ export function checkTargets(r: Results): TargetCheck[] {
     },
     {
       target: `agent CPU at 10 s interval, containerd ${REAL_PODS} pods`, limit: '≤ 10 millicores',
-      measured: realMillicores === undefined ? 'not run' : `${realMillicores.toFixed(2)} m (poll + exposition)${realServe?.idle ? `, ${realServe.idle.millicores.toFixed(2)} m (process, ${realServe.idle.seconds} s)` : ''}`,
+      measured: realMillicores === undefined ? 'not run' : `${realMillicores.toFixed(2)} m (poll + exposition)${realServe?.idle ? `, ${realServe.idle.millicores.toFixed(2)} m (process over ${realServe.idle.seconds} s, scraped every 30 s)` : ''}`,
       verdict: verdict(realMillicores === undefined ? undefined : realMillicores <= 10 && (realServe?.idle?.millicores ?? 0) <= 10),
     },
     { target: `agent RSS, containerd ${REAL_PODS} pods`, limit: '≤ 90 MiB', measured: fmt(realServe && realServe.rssWarmBytes / MiB, 'MiB'), verdict: verdict(realServe && realServe.rssWarmBytes <= 90 * MiB) },

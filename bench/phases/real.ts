@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { startContainerd, type Containerd } from '../../test/e2e/harness/containerd.js';
 import { missingPreconditions } from '../../test/e2e/harness/preconditions.js';
 import { connectRuntime, runPod, type RuntimeClient } from '../../test/e2e/harness/pods.js';
-import { startAgentProcess } from '../lib/agent-process.js';
+import { startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
 import { onCleanup } from '../lib/cleanup.js';
 import type { BenchContext, PollRow, ServeRow } from '../lib/context.js';
 import { cpuMs, peakRssBytes, waitIdle } from '../lib/procstat.js';
 import { measurePolls, type PollSubject } from './polls.js';
-import { warmUp } from './serving.js';
+import { PROMETHEUS_HEADERS, warmUp } from './serving.js';
 
 /** Why the real runtime cannot be used here, or undefined. */
 export function realUnavailable(): string | undefined {
@@ -27,6 +27,39 @@ export function realUnavailable(): string | undefined {
  */
 const IDLE_WINDOW_SECONDS = 120;
 const SETTLE_SECONDS = 60;
+/**
+ * Prometheus scrapes the agent meanwhile, every 30 s as kube-prometheus
+ * scrapes the kubelet's cAdvisor (Prometheus's own default is a minute): the
+ * agent prepares the exposition of the polls that a scrape will read.
+ */
+const SCRAPE_EVERY_SECONDS = 30;
+
+/** Scrapes /metrics as Prometheus does until stopped; the scrapes' CPU counts as the agent's. */
+function scrapeEvery(agent: AgentProcess, seconds: number): () => Promise<void> {
+  let stopped = false;
+  let failure: unknown;
+  let wake: () => void = () => undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, seconds * 1000);
+      });
+      if (stopped) return;
+      const res = await agent.get('/metrics', PROMETHEUS_HEADERS);
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+    }
+  })().catch((err: unknown) => {
+    failure = err;
+  });
+  return async () => {
+    stopped = true;
+    wake();
+    await loop;
+    if (failure !== undefined) throw failure;
+  };
+}
 
 class Node {
   private pods = 0;
@@ -57,11 +90,17 @@ async function measureAgentProcess(ctx: BenchContext, cd: Containerd, subject: P
   const agent = await startAgentProcess(ctx.build.cli, cd.endpoint, ['--poll-interval', '10s'], 120_000);
   try {
     const warm = await warmUp(agent);
-    await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
-    await waitIdle(agent.pid);
-    const cpu0 = cpuMs(agent.pid);
-    await new Promise((r) => setTimeout(r, IDLE_WINDOW_SECONDS * 1000));
-    const cpu = cpuMs(agent.pid) - cpu0;
+    const stopScraping = scrapeEvery(agent, SCRAPE_EVERY_SECONDS);
+    let cpu: number;
+    try {
+      await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
+      await waitIdle(agent.pid);
+      const cpu0 = cpuMs(agent.pid);
+      await new Promise((r) => setTimeout(r, IDLE_WINDOW_SECONDS * 1000));
+      cpu = cpuMs(agent.pid) - cpu0;
+    } finally {
+      await stopScraping();
+    }
     const row: ServeRow = {
       runtime: 'containerd', containers: subject.containers, pods: subject.pods, ...warm, rssPeakBytes: peakRssBytes(agent.pid), cells: [],
       idle: { seconds: IDLE_WINDOW_SECONDS, cpuMs: cpu, millicores: cpu / IDLE_WINDOW_SECONDS },

@@ -65,6 +65,15 @@ export function wireAgent(opts: WireOptions): Agent {
   }
 }
 
+/**
+ * When the poll after this one is expected to publish, in milliseconds: the
+ * delay before it starts, plus twice this poll's duration (at least 250 ms)
+ * for it to run. A scrape expected before then reads this snapshot.
+ */
+function nextSnapshotAt(delayMs: number, pollSeconds: number): number {
+  return Date.now() + delayMs + Math.max(2000 * pollSeconds, 250);
+}
+
 function wireRest(opts: WireOptions, client: CriClient, self: SelfMetrics, closeClient: () => void) {
   const { config, endpoint, logger, access } = opts;
   const watch = new WatchHub();
@@ -90,7 +99,7 @@ function wireRest(opts: WireOptions, client: CriClient, self: SelfMetrics, close
       self.observePoll(s.ok, seconds, s.errors.map((e) => e.part), s.takenAt);
       watch.publish(s);
       const end = endBusy;
-      void exposition.warm(s).finally(end);
+      void exposition.warm(s, nextSnapshotAt(poller.currentDelayMs, seconds)).finally(end);
     },
   });
   const server = buildServer({

@@ -11,6 +11,7 @@ import { CADVISOR_FAMILIES, CRI_FAMILIES, type FamilySpec } from './families.js'
 import type { LabelText } from './family.js';
 import { newLabelRound } from './label-cache.js';
 import { LineBuffer } from './line-buffer.js';
+import { ScrapeCadence } from './scrape-cadence.js';
 
 export type View = 'all' | 'cadvisor';
 
@@ -199,9 +200,12 @@ interface ViewEntry {
 type Key = `${View}/${Format}`;
 
 interface Asked {
-  readonly at: number;
+  /** When it was last asked for (for the one prepared before any scrape, when the cache was made). */
+  at: number;
   /** Whether it was asked for gzipped, so that warming up compresses it too. */
-  readonly gzip: boolean;
+  gzip: boolean;
+  /** When its scrapers come back, so that a snapshot is prepared only when one is due. */
+  readonly cadence: ScrapeCadence;
 }
 
 /** A view or format nobody asked for in this long is no longer rendered after each poll. */
@@ -220,8 +224,13 @@ export class ExpositionCache {
    * for at /metrics. /metrics/cadvisor shares its families, so its first
    * scrape only checksums and joins them; after that it is warmed too.
    */
-  private readonly asked = new Map<Key, Asked>([['all/openmetrics', { at: Date.now(), gzip: true }]]);
+  private readonly asked: Map<Key, Asked>;
   private warming = 0;
+
+  /** `now`: the clock, in milliseconds. */
+  constructor(private readonly now: () => number = Date.now) {
+    this.asked = new Map([['all/openmetrics', { at: now(), gzip: true, cadence: new ScrapeCadence() }]]);
+  }
 
   text(snapshot: Snapshot, view: View, format: Format): Exposition {
     this.note(view, format, false);
@@ -240,20 +249,23 @@ export class ExpositionCache {
 
   /**
    * Renders and compresses, right after a poll rather than in a scrape, what
-   * was asked for lately, one family per turn of the event loop so that
-   * scrapes meanwhile are not held up. A newer snapshot's warm-up stops this one.
+   * was asked for lately and will be asked for again before `until` (when
+   * the next snapshot is expected, in milliseconds; without it, everything
+   * asked for lately), one family per turn of the event loop so that scrapes
+   * meanwhile are not held up. A newer snapshot's warm-up stops this one.
    */
-  async warm(snapshot: Snapshot): Promise<void> {
+  async warm(snapshot: Snapshot, until?: number): Promise<void> {
     const run = ++this.warming;
     // The poll that publishes the snapshot ends first; rendering starts on the next turn.
     await nextTurn();
     if (run !== this.warming) return;
     newLabelRound();
-    const now = Date.now();
+    const now = this.now();
     for (const [key, asked] of this.asked) {
       if (now - asked.at > WARM_FOR_MS) this.forget(key);
     }
     for (const [key, asked] of [...this.asked]) {
+      if (until !== undefined && !asked.cadence.dueBefore(now, until)) continue;
       const [view, format] = key.split('/') as [View, Format];
       for (const group of GROUPS[view]) {
         this.rendered(group, snapshot, format);
@@ -265,9 +277,22 @@ export class ExpositionCache {
     }
   }
 
+  /** Whether the view of this snapshot is rendered already, so that a scrape would be served without rendering it. */
+  prepared(snapshot: Snapshot, view: View, format: Format): boolean {
+    return this.views.get(`${view}/${format}`)?.snapshot === snapshot;
+  }
+
   private note(view: View, format: Format, gzip: boolean): void {
     const key: Key = `${view}/${format}`;
-    this.asked.set(key, { at: Date.now(), gzip: gzip || this.asked.get(key)?.gzip === true });
+    const now = this.now();
+    let asked = this.asked.get(key);
+    if (asked === undefined) {
+      asked = { at: now, gzip, cadence: new ScrapeCadence() };
+      this.asked.set(key, asked);
+    }
+    asked.at = now;
+    asked.gzip ||= gzip;
+    asked.cadence.asked(now);
   }
 
   private compressed(e: ViewEntry): Promise<Deflated> {

@@ -190,6 +190,31 @@ describe('rendering kept across snapshots', () => {
     assert.equal(cache.get(next, 'all', 'prometheus'), renderFamilies(familiesFor('all'), next, 'prometheus'));
     assert.equal(cache.get(next, 'cadvisor', 'openmetrics'), renderFamilies(familiesFor('cadvisor'), next, 'openmetrics'));
   });
+
+  it('prepares a snapshot after its poll only when a scrape is due before the next snapshot', async () => {
+    let now = 0;
+    const cache = new ExpositionCache(() => now);
+    const fresh = cache.prepared.bind(cache);
+    const first = failedPoll(snapshot, snapshot.takenAt + 10);
+    await cache.warm(first, 10_000);
+    assert.ok(fresh(first, 'all', 'openmetrics'), 'before any scrape, what Prometheus asks for is prepared after every poll');
+    // Scrapes every 30 s; polls every 10 s.
+    for (const at of [5_000, 35_000, 65_000]) {
+      now = at;
+      await cache.deflated(first, 'all', 'openmetrics');
+    }
+    now = 70_000;
+    const skipped = failedPoll(snapshot, snapshot.takenAt + 70);
+    await cache.warm(skipped, 80_500);
+    assert.equal(fresh(skipped, 'all', 'openmetrics'), false, 'no scrape is due before 80.5 s');
+    now = 90_000;
+    const due = failedPoll(snapshot, snapshot.takenAt + 90);
+    await cache.warm(due, 100_500);
+    assert.ok(fresh(due, 'all', 'openmetrics'), 'the scrape due at 95 s finds it ready');
+    // A scrape that comes anyway renders what it asks for: the same bytes.
+    assert.equal(cache.get(skipped, 'all', 'openmetrics'), renderFamilies(familiesFor('all'), skipped, 'openmetrics'));
+    assert.ok(fresh(skipped, 'all', 'openmetrics'));
+  });
 });
 
 describe('compressed exposition', () => {
