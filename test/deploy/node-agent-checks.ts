@@ -132,7 +132,7 @@ export function assertContainer(ds: IDaemonSet): void {
   assert.equal(c.livenessProbe?.httpGet?.port, 'http');
   assert.equal(c.readinessProbe?.httpGet?.path, '/readyz');
   assert.equal(c.readinessProbe?.httpGet?.port, 'http');
-  assert.deepEqual(c.resources, { requests: { cpu: '30m', memory: '160Mi' }, limits: { memory: '320Mi' } });
+  assert.deepEqual(c.resources, { requests: { cpu: '10m', memory: '96Mi' }, limits: { memory: '320Mi' } });
 }
 
 /** ServiceAccount → binding → role with exactly: get nodes; create tokenreviews and subjectaccessreviews. */
