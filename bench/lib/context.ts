@@ -77,7 +77,11 @@ export interface ServeRow {
   readonly heapTotalBytes?: number;
   readonly externalBytes?: number;
   readonly cells: readonly CellResult[];
-  /** Agent CPU over a window at the default interval, for the real runtime. */
+  /**
+   * Agent CPU over a window at the default interval, for the real runtime
+   * (named when nothing scraped it then; results since this round have
+   * Prometheus's scrapes every 30 s in the window).
+   */
   readonly idle?: { readonly seconds: number; readonly cpuMs: number; readonly millicores: number };
 }
 
