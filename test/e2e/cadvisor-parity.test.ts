@@ -184,8 +184,10 @@ describe('cAdvisor parity on a real containerd with pod network namespaces', { s
     await waitUntil(async () => {
       seen = value(await cadvisor(), 'container_memory_cache', ofContainer('writer'));
       file = await fromFile();
-      return seen === file && seen >= 20 * MiB;
-    }, 20_000, () => `container_memory_cache ${seen} vs the file's ${file} (expected ≥ 20 MiB and equal)`);
+      // Most of the 20 MiB written: the kernel may already have dropped or
+      // recharged a few of the file's clean pages (19 of 20 MiB seen once).
+      return seen === file && seen >= 16 * MiB;
+    }, 20_000, () => `container_memory_cache ${seen} vs the file's ${file} (expected ≥ 16 MiB and equal)`);
     assert.ok(value(await cadvisor(), 'container_memory_mapped_file', ofContainer('writer')) !== undefined);
   });
 
