@@ -200,11 +200,9 @@ interface ViewEntry {
 type Key = `${View}/${Format}`;
 
 interface Asked {
-  /** When it was last asked for (for the one prepared before any scrape, when the cache was made). */
-  at: number;
   /** Whether it was asked for gzipped, so that warming up compresses it too. */
   gzip: boolean;
-  /** When its scrapers come back, so that a snapshot is prepared only when one is due. */
+  /** When it was last asked for, and when its scrapers come back, so that a snapshot is prepared only when one is due. */
   readonly cadence: ScrapeCadence;
 }
 
@@ -224,12 +222,14 @@ export class ExpositionCache {
    * for at /metrics. /metrics/cadvisor shares its families, so its first
    * scrape only checksums and joins them; after that it is warmed too.
    */
-  private readonly asked: Map<Key, Asked>;
+  private readonly asked = new Map<Key, Asked>([['all/openmetrics', { gzip: true, cadence: new ScrapeCadence() }]]);
+  /** When the cache was made: what was never asked for counts as asked for then. */
+  private readonly since: number;
   private warming = 0;
 
   /** `now`: the clock, in milliseconds. */
   constructor(private readonly now: () => number = Date.now) {
-    this.asked = new Map([['all/openmetrics', { at: now(), gzip: true, cadence: new ScrapeCadence() }]]);
+    this.since = now();
   }
 
   text(snapshot: Snapshot, view: View, format: Format): Exposition {
@@ -262,7 +262,7 @@ export class ExpositionCache {
     newLabelRound();
     const now = this.now();
     for (const [key, asked] of this.asked) {
-      if (now - asked.at > WARM_FOR_MS) this.forget(key);
+      if (now - (asked.cadence.lastAt ?? this.since) > WARM_FOR_MS) this.forget(key);
     }
     for (const [key, asked] of [...this.asked]) {
       if (until !== undefined && !asked.cadence.dueBefore(now, until)) continue;
@@ -287,10 +287,9 @@ export class ExpositionCache {
     const now = this.now();
     let asked = this.asked.get(key);
     if (asked === undefined) {
-      asked = { at: now, gzip, cadence: new ScrapeCadence() };
+      asked = { gzip, cadence: new ScrapeCadence() };
       this.asked.set(key, asked);
     }
-    asked.at = now;
     asked.gzip ||= gzip;
     asked.cadence.asked(now);
   }

@@ -38,8 +38,10 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
   const sandboxes = byId(r.sandboxes);
   const usage = byId(r.containerUsage);
   const kept = new Unchanged(ctx.previous, r);
-  // Frozen before the snapshot around it, so that its index by ID is built
-  // here once and serves departedSince, the watch diff and the next poll.
+  // Frozen before the snapshot around it, so that its index by ID, built
+  // here for departedSince, also serves the watch diff and the next poll
+  // when no host-stats step replaces the containers (with one, the step's
+  // list is indexed once by the diff and reused by the next poll).
   const containers = deepFreeze(r.containers
     .map((c) => toContainer(c, sandboxes.get(c.sandboxId), r.details.get(c.id), usage.get(c.id), r, kept))
     .sort(compareContainers));

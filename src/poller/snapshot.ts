@@ -147,8 +147,9 @@ const containerIndexes = new WeakMap<readonly Container[], ReadonlyMap<string, C
 
 /**
  * A snapshot's containers by ID. A frozen list (a snapshot's, which never
- * changes) is indexed once and the index kept with it: the poll that builds
- * it, the watch diff and the next poll all look containers up in the one index.
+ * changes) is indexed once and the index kept with it: the watch diff and
+ * the next poll (and, for the list it builds, the poll itself) look
+ * containers up in the one index.
  */
 export function containersById(list: readonly Container[]): ReadonlyMap<string, Container> {
   let index = containerIndexes.get(list);

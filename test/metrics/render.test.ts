@@ -191,6 +191,26 @@ describe('rendering kept across snapshots', () => {
     assert.equal(cache.get(next, 'cadvisor', 'openmetrics'), renderFamilies(familiesFor('cadvisor'), next, 'openmetrics'));
   });
 
+  it('stops preparing what nobody asked for in 10 minutes', async () => {
+    let now = 0;
+    const cache = new ExpositionCache(() => now);
+    cache.text(snapshot, 'cadvisor', 'prometheus');
+    now = 9 * 60_000;
+    const within = failedPoll(snapshot, snapshot.takenAt + 10);
+    await cache.warm(within);
+    assert.ok(cache.prepared(within, 'cadvisor', 'prometheus'));
+    assert.ok(cache.prepared(within, 'all', 'openmetrics'), 'what Prometheus asks for, from the start');
+    now = 11 * 60_000;
+    const after = failedPoll(snapshot, snapshot.takenAt + 20);
+    await cache.warm(after);
+    assert.equal(cache.prepared(after, 'cadvisor', 'prometheus'), false);
+    assert.equal(cache.prepared(after, 'all', 'openmetrics'), false, 'never asked for: counted from when the cache was made');
+    cache.text(after, 'cadvisor', 'prometheus');
+    const again = failedPoll(snapshot, snapshot.takenAt + 30);
+    await cache.warm(again);
+    assert.ok(cache.prepared(again, 'cadvisor', 'prometheus'), 'asked for again: prepared again');
+  });
+
   it('prepares a snapshot after its poll only when a scrape is due before the next snapshot', async () => {
     let now = 0;
     const cache = new ExpositionCache(() => now);
