@@ -5,11 +5,18 @@ import type { CgroupStats, DeviceIo } from '../cgroups/types.js';
 import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
 import { cadvisorPrefix, extraPair, podCadvisorPrefix } from './labels.js';
 
-const fromCgroup = (pick: (g: CgroupStats) => number | undefined): ContainerValue => (c) => (c.cgroup ? pick(c.cgroup) : undefined);
+/** A figure of the container's cgroup, read by the host-stats step. */
+const fromCgroup = (pick: (g: CgroupStats) => number | undefined): ContainerValue => (c, s) => {
+  const g = s.cgroups.get(c.id);
+  return g === undefined ? undefined : pick(g);
+};
 
 /** cAdvisor reports CFS counters only for containers that have a CPU quota. */
 const withQuota = (pick: (g: CgroupStats) => number | undefined): ContainerValue =>
-  (c) => (c.cgroup?.cpuQuotaMicros === undefined ? undefined : pick(c.cgroup));
+  (c, s) => {
+    const g = s.cgroups.get(c.id);
+    return g?.cpuQuotaMicros === undefined ? undefined : pick(g);
+  };
 
 type IoField = Exclude<keyof DeviceIo, 'majorMinor' | 'device'>;
 
@@ -19,7 +26,7 @@ function perDevice(name: string, help: string, field: IoField): FamilySpec {
     name, type: 'counter', help, cadvisor: true,
     write(s, out) {
       for (const c of s.containers) {
-        for (const d of c.cgroup?.io ?? []) {
+        for (const d of s.cgroups.get(c.id)?.io ?? []) {
           out.sample(cadvisorPrefix(c), d[field], extraPair('device', d.device));
         }
       }

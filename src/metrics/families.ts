@@ -1,6 +1,7 @@
 // Every family rendered from a Snapshot, declared as data: a name, a type, a
 // help text and a function from the snapshot to samples. The cAdvisor flag
 // marks what /metrics/cadvisor serves.
+import type { ContainerUsage } from '../cri/types.js';
 import type { Container, Pod, Snapshot } from '../poller/snapshot.js';
 import { CGROUP_FAMILIES } from './cgroup-families.js';
 import { labelPairs } from './exposition.js';
@@ -39,21 +40,24 @@ function perInterface(name: string, help: string, field: InterfaceField): Family
   };
 }
 
-const cpuSeconds: ContainerValue = (c) => {
-  const ns = c.usage?.cpuUsageCoreNanoSeconds;
-  return ns === undefined ? undefined : ns / 1e9;
+/** A figure of the container's stats from the runtime. */
+const fromUsage = (pick: (u: ContainerUsage) => number | undefined): ContainerValue => (c, s) => {
+  const u = s.usage.get(c.id);
+  return u === undefined ? undefined : pick(u);
 };
+
+const cpuSeconds = fromUsage((u) => (u.cpuUsageCoreNanoSeconds === undefined ? undefined : u.cpuUsageCoreNanoSeconds / 1e9));
 
 export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
   perContainer('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.', cpuSeconds, { cpu: 'total' }),
-  perContainer('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', (c) => c.usage?.memoryWorkingSetBytes),
-  perContainer('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed.', (c) => c.usage?.memoryUsageBytes),
-  perContainer('container_memory_rss', 'gauge', 'Size of RSS in bytes.', (c) => c.usage?.memoryRssBytes),
-  perContainer('container_memory_swap', 'gauge', 'Container swap usage in bytes.', (c) => c.usage?.swapUsageBytes),
-  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', (c) => c.usage?.memoryPageFaults, { failure_type: 'pgfault', scope: 'container' }),
-  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', (c) => c.usage?.memoryMajorPageFaults, { failure_type: 'pgmajfault', scope: 'container' }),
-  perContainer('container_fs_usage_bytes', 'gauge', "Number of bytes that are consumed by the container's writable layer.", (c) => c.usage?.writableLayer?.usedBytes, { device: '' }),
-  perContainer('container_fs_inodes_used', 'gauge', "Number of inodes used by the container's writable layer.", (c) => c.usage?.writableLayer?.inodesUsed, { device: '' }),
+  perContainer('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', fromUsage((u) => u.memoryWorkingSetBytes)),
+  perContainer('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed.', fromUsage((u) => u.memoryUsageBytes)),
+  perContainer('container_memory_rss', 'gauge', 'Size of RSS in bytes.', fromUsage((u) => u.memoryRssBytes)),
+  perContainer('container_memory_swap', 'gauge', 'Container swap usage in bytes.', fromUsage((u) => u.swapUsageBytes)),
+  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', fromUsage((u) => u.memoryPageFaults), { failure_type: 'pgfault', scope: 'container' }),
+  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', fromUsage((u) => u.memoryMajorPageFaults), { failure_type: 'pgmajfault', scope: 'container' }),
+  perContainer('container_fs_usage_bytes', 'gauge', "Number of bytes that are consumed by the container's writable layer.", fromUsage((u) => u.writableLayer?.usedBytes), { device: '' }),
+  perContainer('container_fs_inodes_used', 'gauge', "Number of inodes used by the container's writable layer.", fromUsage((u) => u.writableLayer?.inodesUsed), { device: '' }),
   perInterface('container_network_receive_bytes_total', 'Cumulative count of bytes received.', 'rxBytes'),
   perInterface('container_network_receive_errors_total', 'Cumulative count of errors encountered while receiving.', 'rxErrors'),
   perInterface('container_network_transmit_bytes_total', 'Cumulative count of bytes transmitted.', 'txBytes'),

@@ -21,7 +21,8 @@ export interface FamilySpec {
   readonly write: (s: Snapshot, out: SampleSink) => void;
 }
 
-export type ContainerValue = (c: Container) => number | undefined;
+/** A container's value in a snapshot; its usage and cgroup figures are the snapshot's, beside it. */
+export type ContainerValue = (c: Container, s: Snapshot) => number | undefined;
 
 /** A cAdvisor-style per-container family; containers without a value are left out. */
 export function perContainer(name: string, type: MetricType, help: string, pick: ContainerValue, extra: Readonly<Record<string, string>> = {}): FamilySpec {
@@ -31,7 +32,7 @@ export function perContainer(name: string, type: MetricType, help: string, pick:
     name, type, help, cadvisor: true,
     write(s, out) {
       for (const c of s.containers) {
-        const v = pick(c);
+        const v = pick(c, s);
         if (v !== undefined) out.sample(cadvisorPrefix(c), v, suffix);
       }
     },

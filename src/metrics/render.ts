@@ -113,15 +113,21 @@ function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format:
 }
 
 /**
- * The lists of a snapshot are compared by identity (a failed poll passes the
- * last ones on), its small records by content: the poller describes the
- * runtime afresh each time.
+ * The lists and maps of a snapshot are compared by identity (a failed poll
+ * passes the last ones on, an unchanged node keeps its container list), its
+ * small records by content: the poller describes the runtime afresh each
+ * time.
  */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) || Array.isArray(b)) return false;
+  if (!isRecord(a) || !isRecord(b)) return false;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => same(Reflect.get(a, k), Reflect.get(b, k)));
+}
+
+/** A plain object: not a list, a map or anything else whose content is not its own keys. */
+function isRecord(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 function stillValid(r: Rendered, snapshot: Snapshot): boolean {

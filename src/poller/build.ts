@@ -4,8 +4,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from '../cri/types.js';
 import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
+import type { CgroupStats } from '../cgroups/types.js';
 import type { KnownDetail } from './details.js';
-import { byId, containersById, deepFreeze, type Container, type Departed, type PartError, type Pod, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
+import { byId, containersById, deepFreeze, sameContainer, type Container, type Departed, type PartError, type Pod, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
 
 export interface PollResults {
   readonly runtime: RuntimeInfo;
@@ -36,15 +37,15 @@ export interface BuildContext {
 
 export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
   const sandboxes = byId(r.sandboxes);
-  const usage = byId(r.containerUsage);
+  const usage = byId(deepFreeze(r.containerUsage));
   const kept = new Unchanged(ctx.previous, r);
   // Frozen before the snapshot around it, so that its index by ID, built
-  // here for departedSince, also serves the watch diff and the next poll
-  // when no host-stats step replaces the containers (with one, the step's
-  // list is indexed once by the diff and reused by the next poll).
-  const containers = deepFreeze(r.containers
-    .map((c) => toContainer(c, sandboxes.get(c.sandboxId), r.details.get(c.id), usage.get(c.id), r, kept))
-    .sort(compareContainers));
+  // here for departedSince, also serves the watch diff and the next poll.
+  const containers = deepFreeze(kept.list(r.containers.map((c) => {
+    const known = r.details.get(c.id);
+    const layer = known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage.get(c.id)) ?? UNKNOWN_LAYER;
+    return kept.container({ summary: c, sandbox: sandboxes.get(c.sandboxId), known, layer }, r);
+  })));
   const sandboxUsage = byId(r.sandboxUsage);
   const pods: Pod[] = r.sandboxes
     .map((s) => ({ ...s, labels: kept.podLabels(s), usage: sandboxUsage.get(s.id) }))
@@ -58,6 +59,8 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
     conditions: r.conditions,
     pods,
     containers,
+    usage,
+    cgroups: NO_CGROUPS,
     departed: departedSince(ctx, containers),
     images: r.images,
     imageFs: r.imageFs,
@@ -65,30 +68,66 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
   });
 }
 
+/** Until the host-stats step adds them: none. */
+const NO_CGROUPS: ReadonlyMap<string, CgroupStats> = new Map();
+
+/** What one container is made of in a poll's answers. */
+interface Sources {
+  readonly summary: ContainerSummary;
+  readonly sandbox: PodSandbox | undefined;
+  readonly known: KnownDetail | undefined;
+  readonly layer: WritableLayer;
+}
+
+/**
+ * The sources each container was last made of. The rows the client decodes
+ * and the details the poller keeps are the same objects from poll to poll
+ * while they do not change, so a container made of the very same sources
+ * as before is the container before, found without building it again.
+ */
+const madeOf = new WeakMap<Container, Sources>();
+
 /**
  * The previous snapshot's objects, taken over wherever this poll's are
- * equal. Almost nothing but a container's usage changes between polls, and
- * the client hands over an unchanged row's labels as the same object (see
- * cri/row-memo.ts), so the checks here mostly end at identity; whatever
- * does arrive as an equal copy (a pod reference, a writable layer, a row
- * the runtime re-encoded) is replaced by the previous one. Shared parts are
- * frozen already and compared by identity in the watch diff.
+ * equal. Almost nothing of a container changes between polls (its usage is
+ * kept beside it), and the client hands over an unchanged row as the same
+ * object (see cri/row-memo.ts), so most containers are the previous ones,
+ * found by identity of their sources; a container whose sources arrive as
+ * equal copies is built and, when equal to the previous, replaced by it, as
+ * are its equal parts (pod reference, labels, writable layer) when it did
+ * change. Shared parts are frozen already.
  */
 class Unchanged {
+  private readonly previous: readonly Container[];
   private readonly containers: ReadonlyMap<string, Container>;
   private readonly pods: ReadonlyMap<string, Pod>;
   readonly runtime: Container['runtime'];
+  /** How many containers of this poll are the previous snapshot's. */
+  private reused = 0;
 
   constructor(previous: Snapshot | undefined, r: PollResults) {
-    this.containers = containersById(previous?.containers ?? []);
+    this.previous = previous?.containers ?? [];
+    this.containers = containersById(this.previous);
     this.pods = byId(previous?.pods ?? []);
     const fresh = { name: r.runtime.type, version: r.runtime.version };
     const first = previous?.containers[0]?.runtime;
     this.runtime = first !== undefined && first.name === fresh.name && first.version === fresh.version ? first : fresh;
   }
 
-  before(id: string): Container | undefined {
-    return this.containers.get(id);
+  container(src: Sources, r: PollResults): Container {
+    const old = this.containers.get(src.summary.id);
+    const layer = this.layer(old, src.layer);
+    if (old !== undefined && this.madeOfSame(old, src, layer)) return this.reuse(old);
+    const built = toContainer(src, layer, r, this, old);
+    const result = old !== undefined && sameContainer(old, built) ? this.reuse(old) : built;
+    madeOf.set(result, { ...src, layer });
+    return result;
+  }
+
+  /** The containers in snapshot order: the previous list itself when every container is the previous one. */
+  list(containers: Container[]): readonly Container[] {
+    if (this.reused === containers.length && containers.length === this.previous.length) return this.previous;
+    return containers.sort(compareContainers);
   }
 
   podLabels(s: PodSandbox): Readonly<Record<string, string>> {
@@ -104,8 +143,19 @@ class Unchanged {
     return old !== undefined && samePod(old.pod, fresh) ? old.pod : fresh;
   }
 
-  layer(old: Container | undefined, fresh: WritableLayer): WritableLayer {
+  private layer(old: Container | undefined, fresh: WritableLayer): WritableLayer {
     return old !== undefined && (old.writableLayer === fresh || isDeepStrictEqual(old.writableLayer, fresh)) ? old.writableLayer : fresh;
+  }
+
+  private madeOfSame(old: Container, src: Sources, layer: WritableLayer): boolean {
+    const was = madeOf.get(old);
+    return was !== undefined && was.summary === src.summary && was.sandbox === src.sandbox && was.known === src.known
+      && old.writableLayer === layer && old.runtime === this.runtime;
+  }
+
+  private reuse(old: Container): Container {
+    this.reused++;
+    return old;
   }
 }
 
@@ -134,16 +184,9 @@ const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
 const POD_UID = 'io.kubernetes.pod.uid';
 const CONTAINER_NAME = 'io.kubernetes.container.name';
 
-function toContainer(
-  c: ContainerSummary,
-  sandbox: PodSandbox | undefined,
-  known: KnownDetail | undefined,
-  usage: ContainerUsage | undefined,
-  r: PollResults,
-  kept: Unchanged,
-): Container {
+function toContainer(src: Sources, layer: WritableLayer, r: PollResults, kept: Unchanged, old: Container | undefined): Container {
+  const { summary: c, sandbox, known } = src;
   const detail = known?.detail;
-  const old = kept.before(c.id);
   return {
     id: c.id,
     name: c.labels[CONTAINER_NAME] || c.name,
@@ -166,12 +209,11 @@ function toContainer(
     }),
     logPath: detail?.logPath ?? '',
     logFormat: logFormatOf(r.runtime.type),
-    writableLayer: kept.layer(old, known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage) ?? UNKNOWN_LAYER),
+    writableLayer: layer,
     labels: kept.labels(old, c.labels),
     cgroupPath: known?.enrichment.cgroupPath ?? '',
     pid: known?.enrichment.pid ?? 0,
     runtime: kept.runtime,
-    usage,
     detailed: detail !== undefined,
   };
 }

@@ -88,7 +88,7 @@ export class CgroupStep {
     this.covered = s.pods.every((p) => p.state !== 'ready' || pods.get(p.id)?.processes !== undefined);
     return Object.freeze({
       ...s,
-      containers: Object.freeze(s.containers.map((c) => withCgroup(c, stats.get(c.id)))),
+      cgroups: stats,
       pods: Object.freeze(s.pods.map((p) => withHostFigures(p, pods.get(p.id)))),
       errors: Object.freeze([...s.errors, ...errors]),
     });
@@ -120,7 +120,7 @@ export class CgroupStep {
       if (rel === undefined) continue;
       await slicer.yieldIfDue();
       const read = reader.read(rel);
-      if (read.stats) out.set(c.id, read.stats);
+      if (read.stats) out.set(c.id, deepFreeze(read.stats));
       for (const message of read.failures) errors.push({ part: 'cgroup', message: `container ${c.id}: ${message}` });
     }
     return out;
@@ -187,10 +187,6 @@ export class CgroupStep {
 
 function relativeOf(c: Container): string | undefined {
   return c.cgroupPath === '' ? undefined : safeRelative(cgroupIdOf(c.cgroupPath));
-}
-
-function withCgroup(c: Container, cgroup: CgroupStats | undefined): Container {
-  return cgroup === undefined ? c : deepFreeze({ ...c, cgroup });
 }
 
 /**

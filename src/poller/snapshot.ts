@@ -1,6 +1,7 @@
 // The immutable picture of the node that one poll produces. Every HTTP
 // response and every metric is rendered from one Snapshot, never from the
 // runtime directly.
+import { isDeepStrictEqual } from 'node:util';
 import type {
   ApiVersion, ContainerState, ContainerUsage, Image, ImageFs, PodSandbox, PodSandboxUsage, RuntimeCondition,
 } from '../cri/types.js';
@@ -54,10 +55,6 @@ export interface Container {
   /** The container's process in the host's PID namespace, from the runtime; 0 when unknown or not running. */
   readonly pid: number;
   readonly runtime: { readonly name: string; readonly version: string };
-  /** Latest stats sample; absent when stats were not available this poll. */
-  readonly usage?: ContainerUsage;
-  /** Read from the container's cgroup this poll; absent when not running, gone, or no cgroup mount. */
-  readonly cgroup?: CgroupStats;
   /** True when ContainerStatus has answered for it; false means log path and times are unknown. */
   readonly detailed: boolean;
 }
@@ -95,8 +92,18 @@ export interface Snapshot {
   readonly runtime: RuntimeInfo;
   readonly conditions: readonly RuntimeCondition[];
   readonly pods: readonly Pod[];
-  /** Sorted by namespace, pod, container name, attempt, id. */
+  /**
+   * Sorted by namespace, pod, container name, attempt, id. What a container
+   * is changes rarely, what it uses every poll: the figures are kept beside
+   * it (usage, cgroups), so that an unchanged container is the very same
+   * object from one snapshot to the next (and the list too, while no
+   * container comes, goes or changes).
+   */
   readonly containers: readonly Container[];
+  /** The runtime's latest stats by container ID (ListContainerStats); a container without stats this poll is absent. */
+  readonly usage: ReadonlyMap<string, ContainerUsage>;
+  /** Figures read from each running container's cgroup this poll, by container ID; absent when not running, gone, or no cgroup mount. */
+  readonly cgroups: ReadonlyMap<string, CgroupStats>;
   /** Containers gone from the runtime within --removed-grace, oldest removal first. */
   readonly departed: readonly Departed[];
   readonly images: readonly Image[];
@@ -107,7 +114,7 @@ export interface Snapshot {
 export function emptySnapshot(runtime: RuntimeInfo): Snapshot {
   return Object.freeze({
     seq: 0, takenAt: 0, ok: false, lastSuccessAt: 0, runtime,
-    conditions: [], pods: [], containers: [], departed: [], images: [], imageFs: [],
+    conditions: [], pods: [], containers: [], usage: new Map(), cgroups: new Map(), departed: [], images: [], imageFs: [],
     errors: [{ part: 'poll', message: 'no poll has completed yet' }],
   });
 }
@@ -131,6 +138,24 @@ export function deepFreeze<T>(value: T): T {
 /** Most of a container's fields are strings and numbers, and its shared parts are frozen: those cost no call. */
 function freezePart(v: unknown): void {
   if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v);
+}
+
+/**
+ * Whether two containers are equal: every field the same value, nested
+ * parts (labels, pod, writable layer) equal whatever their key order (a
+ * runtime's Go maps have none). Field by field, so that an unchanged
+ * container's strings and numbers cost one comparison each, without an
+ * array of keys per container.
+ */
+export function sameContainer(a: Container, b: Container): boolean {
+  if (a === b) return true;
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  for (const key in y) {
+    if (!(key in x) || (x[key] !== y[key] && !isDeepStrictEqual(x[key], y[key]))) return false;
+  }
+  for (const key in x) if (!(key in y)) return false;
+  return true;
 }
 
 /** Items by their `id`, the last of equal IDs winning (as `new Map(items.map(…))`), without a pair per item. */

@@ -35,12 +35,13 @@ describe('the cgroup poll step', () => {
     mkdirSync(join(proc, '1', 'net'), { recursive: true });
     writeFileSync(join(proc, '1', 'net', 'dev'), 'h\nh\n eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n');
     const s = await step().apply(snapshot());
-    const app = s.containers.find((c) => c.id === webApp.id);
-    assert.equal(app?.cgroup?.cfsThrottledPeriods, 39);
-    assert.deepEqual(app?.cgroup?.io.map((d) => d.device), ['/dev/vda']);
-    assert.ok(Object.isFrozen(app) && Object.isFrozen(app?.cgroup), 'the snapshot stays immutable');
+    const app = s.cgroups.get(webApp.id);
+    assert.equal(app?.cfsThrottledPeriods, 39);
+    assert.deepEqual(app?.io.map((d) => d.device), ['/dev/vda']);
+    assert.ok(Object.isFrozen(s) && Object.isFrozen(app) && Object.isFrozen(app?.io[0]), 'the snapshot stays immutable');
     // The exited container is not read; the database container has no cgroup here: no stats, no error.
-    assert.deepEqual(s.containers.filter((c) => c.cgroup).map((c) => c.name), ['app']);
+    assert.deepEqual(s.containers.filter((c) => s.cgroups.has(c.id)).map((c) => c.name), ['app']);
+    assert.deepEqual([...s.cgroups.keys()], [webApp.id], 'figures only for the containers read');
     assert.deepEqual(s.errors, []);
     const web = s.pods.find((p) => p.name === 'web-7d9f8-abcde');
     assert.deepEqual(web?.netDev?.map((i) => [i.name, i.rxPackets, i.txPackets]), [['eth0', 11, 7]]);
@@ -108,7 +109,7 @@ describe('the cgroup poll step', () => {
     assert.deepEqual(s.errors.map((e) => e.part), ['cgroup', 'netdev']);
     assert.match(s.errors[0]?.message ?? '', new RegExp(`container ${webApp.id}: .*memory\\.limit_in_bytes: expected an integer`));
     assert.match(s.errors[1]?.message ?? '', /pod shop\/web-7d9f8-abcde: .*net\/dev: malformed/);
-    assert.equal(s.containers.find((c) => c.id === webApp.id)?.cgroup?.memoryLimitBytes, undefined);
+    assert.equal(s.cgroups.get(webApp.id)?.memoryLimitBytes, undefined);
   });
 
   it('gives the event loop a turn between containers when their reading outlasts a slice', async () => {
@@ -123,7 +124,7 @@ describe('the cgroup poll step', () => {
     const running = s.containers.filter((c) => c.state === 'running').length;
     assert.ok(running > 1);
     assert.ok(turns >= running, `${turns} turns for ${running} running containers`);
-    assert.equal(s.containers.find((c) => c.id === webApp.id)?.cgroup?.cfsThrottledPeriods, 39);
+    assert.equal(s.cgroups.get(webApp.id)?.cfsThrottledPeriods, 39);
   });
 
   it('without a cgroup mount, warns once and leaves the snapshot as CRI made it', async () => {

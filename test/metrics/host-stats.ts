@@ -24,10 +24,9 @@ export const WEB_POD_NET: readonly NetInterface[] = [
 ];
 
 export function withHostStats(s: Snapshot): Snapshot {
-  const cgroups = new Map([[webApp.id, WEB_APP_CGROUP], [dbMain.id, DB_CGROUP]]);
   return {
     ...s,
-    containers: s.containers.map((c) => (cgroups.has(c.id) ? { ...c, cgroup: cgroups.get(c.id) } : c)),
+    cgroups: new Map([[webApp.id, WEB_APP_CGROUP], [dbMain.id, DB_CGROUP]]),
     pods: s.pods.map((p) => (p.id === webApp.sandboxId ? { ...p, netDev: WEB_POD_NET } : p)),
   };
 }

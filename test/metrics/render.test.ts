@@ -170,6 +170,21 @@ describe('rendering kept across snapshots', () => {
     assert.ok(!Buffer.concat(after).toString().includes(webApp.id));
   });
 
+  it('renders anew only the usage and cgroup families when the containers stay and their figures move', () => {
+    const cache = new ExpositionCache();
+    const before = cache.text(snapshot, 'all', 'prometheus').parts;
+    const usage = new Map([...snapshot.usage].map(([id, u]) => [id, { ...u, memoryRssBytes: (u.memoryRssBytes ?? 0) + 4096 }]));
+    const cgroups = new Map([...snapshot.cgroups].map(([id, g]) => [id, { ...g, oomKills: (g.oomKills ?? 0) + 1 }]));
+    const next = { ...snapshot, seq: snapshot.seq + 1, usage, cgroups };
+    const after = cache.text(next, 'all', 'prometheus').parts;
+    const redone = rerendered(before, after);
+    for (const family of ['container_memory_rss', 'container_cpu_usage_seconds_total', 'container_oom_events_total']) assert.ok(redone.includes(family), family);
+    for (const family of ['container_start_time_seconds', 'cri_container_info', 'container_processes']) assert.ok(!redone.includes(family), family);
+    assert.equal(Buffer.concat(after).toString(), renderFamilies(familiesFor('all'), next, 'prometheus'));
+    const rss = (text: string) => text.split('\n').find((l) => l.startsWith('container_memory_rss{') && l.includes(webApp.id));
+    assert.notEqual(rss(Buffer.concat(after).toString()), rss(Buffer.concat(before).toString()));
+  });
+
   it('renders anew what reads the runtime when a failed poll no longer knows it', () => {
     const cache = new ExpositionCache();
     const before = cache.text(snapshot, 'all', 'prometheus').parts;

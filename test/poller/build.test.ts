@@ -15,7 +15,7 @@ describe('buildSnapshot', () => {
     assert.deepEqual(app.pod, { name: 'web-7d9f8-abcde', namespace: 'shop', uid: WEB_UID, sandboxId: 's1'.repeat(32), runtimeHandler: 'runc', labels: { app: 'web', tier: 'front' } });
     assert.equal(app.image, 'localhost/shop/app:1.0', 'image name from ContainerStatus, not the ID from ListContainers');
     assert.equal(app.logPath, `/var/log/pods/shop_web-7d9f8-abcde_${WEB_UID}/app/0.log`);
-    assert.equal(app.usage?.cpuUsageCoreNanoSeconds, 1_500_000_000);
+    assert.equal(s.usage.get(app.id)?.cpuUsageCoreNanoSeconds, 1_500_000_000);
     assert.equal(app.runtime.name, 'containerd');
     assert.equal(app.cgroupPath, `/kubepods/burstable/pod${WEB_UID}/${webApp.id}`);
     assert.equal(app.detailed, true);
@@ -75,17 +75,50 @@ describe('what stays the same from one poll to the next', () => {
   // Each poll decodes fresh objects: copy the fixture deeply to be sure sharing comes from buildSnapshot.
   const fresh = (overrides: Parameters<typeof pollResults>[0] = {}) => structuredClone(pollResults(overrides));
 
-  it('shares the previous snapshot\'s labels, pod and runtime for an unchanged container', () => {
+  it('keeps an unchanged container, and the whole list, as the same objects while usage moves', () => {
     const first = buildSnapshot(fresh(), ctx);
-    const second = buildSnapshot(fresh(), { ...ctx, seq: 8, previous: first });
+    const r = fresh();
+    const usage = r.containerUsage.map((u) => ({ ...u, cpuUsageCoreNanoSeconds: (u.cpuUsageCoreNanoSeconds ?? 0) + 7 }));
+    const second = buildSnapshot({ ...r, containerUsage: usage }, { ...ctx, seq: 8, previous: first });
+    assert.equal(second.containers, first.containers, 'equal copies of every source: the previous list');
+    assert.equal(second.usage.get(webApp.id)?.cpuUsageCoreNanoSeconds, 1_500_000_007, 'the usage is this poll\'s');
+    assert.equal(first.usage.get(webApp.id)?.cpuUsageCoreNanoSeconds, 1_500_000_000, 'and the previous snapshot keeps its own');
+    assert.equal(second.pods[0]?.labels, first.pods[0]?.labels);
+  });
+
+  it('finds a container made of the very same rows without comparing it', () => {
+    const r = fresh();
+    const first = buildSnapshot(r, ctx);
+    const second = buildSnapshot({ ...r, containerUsage: fresh().containerUsage }, { ...ctx, seq: 8, previous: first });
+    assert.equal(second.containers, first.containers);
+  });
+
+  it('shares the previous labels, pod and runtime with a container that changed', () => {
+    const first = buildSnapshot(fresh(), ctx);
+    const r = fresh();
+    const restarted = r.containers.map((c) => (c.id === webApp.id ? { ...c, createdAt: c.createdAt + 1 } : c));
+    const second = buildSnapshot({ ...r, containers: restarted }, { ...ctx, seq: 8, previous: first });
+    assert.notEqual(second.containers, first.containers, 'a new list: one container changed');
     const [a, b] = [first, second].map((s) => s.containers.find((c) => c.id === webApp.id));
     assert.ok(a && b);
-    assert.notEqual(a, b, 'a new container object each poll: its usage is new');
+    assert.notEqual(a, b);
+    assert.equal(b.createdAt, (a.createdAt) + 1);
     assert.equal(b.labels, a.labels);
     assert.equal(b.pod, a.pod);
     assert.equal(b.runtime, a.runtime);
     assert.equal(b.writableLayer, a.writableLayer);
-    assert.equal(second.pods[0]?.labels, first.pods[0]?.labels);
+    const other = (s: typeof first) => s.containers.find((c) => c.id === dbMain.id);
+    assert.equal(other(second), other(first), 'the unchanged containers are the previous ones');
+  });
+
+  it('lists a new container in its place and keeps the others', () => {
+    const first = buildSnapshot(fresh({ containers: [webApp, dbMain] }), ctx);
+    const second = buildSnapshot(fresh({ containers: [webApp, dbMain, webSidecar] }), { ...ctx, seq: 8, previous: first });
+    assert.deepEqual(second.containers.map((c) => c.name), ['postgres', 'app', 'proxy']);
+    assert.equal(second.containers[0], first.containers[0]);
+    assert.equal(second.containers[1], first.containers[1]);
+    const third = buildSnapshot(fresh({ containers: [webApp, webSidecar] }), { ...ctx, seq: 9, previous: second });
+    assert.deepEqual(third.containers.map((c) => c.name), ['app', 'proxy'], 'one gone: a new list, though every container is kept');
   });
 
   it('takes the new value when labels, pod labels or the runtime version changed', () => {

@@ -69,7 +69,7 @@ describe('Poller', () => {
       assert.equal(rt.calls.get('ListPodSandboxStats'), 1, 'not asked once it has');
       assert.equal(rt.calls.get('ListContainerStats'), 3, 'container stats every poll');
       assert.deepEqual(s.errors, [], 'leaving the call out is not a failure');
-      assert.ok(s.containers.every((c) => c.usage !== undefined));
+      assert.ok(s.containers.every((c) => s.usage.has(c.id)));
       covers = false;
       await poller.pollOnce();
       assert.equal(rt.calls.get('ListPodSandboxStats'), 2, 'asked again when the host stops covering them');
