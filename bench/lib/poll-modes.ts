@@ -63,7 +63,9 @@ function agentTarget(endpoint: string, hostStats: boolean): PollTarget {
 
 /** One shared connection per endpoint as the agent has, and a receive limit that never refuses an answer. */
 function channelOptions(): grpc.ChannelOptions {
-  return { 'grpc.max_receive_message_length': 1 << 30, 'grpc.use_local_subchannel_pool': 0 };
+  // The agent's flow-control window (src/cri/client.ts), so that the floor
+  // receives the answers the way the agent does.
+  return { 'grpc.max_receive_message_length': 1 << 30, 'grpc.use_local_subchannel_pool': 0, 'grpc-node.flow_control_window': 4 << 20 };
 }
 
 type Unary = (req: object, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
