@@ -42,9 +42,10 @@ function perPodInterface(name: string, help: string, field: PacketField): Family
     name, type: 'counter', help, cadvisor: true,
     write(s, out) {
       for (const p of s.pods) {
-        if (p.netDev === undefined || p.netDev.length === 0) continue;
+        const netDev = s.podHost.get(p.id)?.netDev;
+        if (netDev === undefined || netDev.length === 0) continue;
         const prefix = podCadvisorPrefix(p, s);
-        for (const i of p.netDev) {
+        for (const i of netDev) {
           out.sample(prefix, i[field], extraPair('interface', i.name));
         }
       }

@@ -18,9 +18,9 @@ type InterfaceField = 'rxBytes' | 'rxErrors' | 'txBytes' | 'txErrors';
  * call failed, or the runtime leaves network out), those read from the pod's
  * network namespace, so bytes and errors stay next to packets and drops.
  */
-function podInterfaces(p: Pod): readonly ({ readonly name: string } & Partial<Record<InterfaceField, number>>)[] {
-  const cri = p.usage?.interfaces ?? [];
-  return cri.length > 0 ? cri : p.netDev ?? [];
+function podInterfaces(p: Pod, s: Snapshot): readonly ({ readonly name: string } & Partial<Record<InterfaceField, number>>)[] {
+  const cri = s.podUsage.get(p.id)?.interfaces ?? [];
+  return cri.length > 0 ? cri : s.podHost.get(p.id)?.netDev ?? [];
 }
 
 /** Pod-level network counters, one series per interface, as cAdvisor reports them for the pod. */
@@ -30,7 +30,7 @@ function perInterface(name: string, help: string, field: InterfaceField): Family
     write(s, out) {
       for (const p of s.pods) {
         const prefix = podCadvisorPrefix(p, s);
-        for (const i of podInterfaces(p)) {
+        for (const i of podInterfaces(p, s)) {
           const v = i[field];
           if (v === undefined) continue;
           out.sample(prefix, v, extraPair('interface', i.name));
@@ -67,7 +67,7 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
     write(s, out) {
       for (const p of s.pods) {
         // The runtime's count when it gave one; else the host's, read from the same pod cgroup.
-        const processes = p.usage?.processes ?? p.cgroupProcesses;
+        const processes = s.podUsage.get(p.id)?.processes ?? s.podHost.get(p.id)?.processes;
         if (processes === undefined) continue;
         out.sample(podCadvisorPrefix(p, s), processes);
       }

@@ -6,7 +6,7 @@ import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { CgroupStats } from '../cgroups/types.js';
 import type { KnownDetail } from './details.js';
-import { byId, containersById, deepFreeze, sameContainer, type Container, type Departed, type PartError, type Pod, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
+import { byId, containersById, deepFreeze, sameRecord, type Container, type Departed, type PartError, type Pod, type PodHostFigures, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
 
 export interface PollResults {
   readonly runtime: RuntimeInfo;
@@ -46,10 +46,7 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
     const layer = known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage.get(c.id)) ?? UNKNOWN_LAYER;
     return kept.container({ summary: c, sandbox: sandboxes.get(c.sandboxId), known, layer }, r);
   })));
-  const sandboxUsage = byId(r.sandboxUsage);
-  const pods: Pod[] = r.sandboxes
-    .map((s) => ({ ...s, labels: kept.podLabels(s), usage: sandboxUsage.get(s.id) }))
-    .sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.id, b.id));
+  const pods = kept.podList(r.sandboxes.map((s) => kept.pod(s)));
   return deepFreeze({
     seq: ctx.seq,
     takenAt: ctx.now,
@@ -58,6 +55,8 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
     runtime: r.runtime,
     conditions: r.conditions,
     pods,
+    podUsage: byId(deepFreeze(r.sandboxUsage)),
+    podHost: NO_HOST_FIGURES,
     containers,
     usage,
     cgroups: NO_CGROUPS,
@@ -68,8 +67,9 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
   });
 }
 
-/** Until the host-stats step adds them: none. */
+// Until the host-stats step adds them: none.
 const NO_CGROUPS: ReadonlyMap<string, CgroupStats> = new Map();
+const NO_HOST_FIGURES: ReadonlyMap<string, PodHostFigures> = new Map();
 
 /** What one container is made of in a poll's answers. */
 interface Sources {
@@ -95,20 +95,25 @@ const madeOf = new WeakMap<Container, Sources>();
  * found by identity of their sources; a container whose sources arrive as
  * equal copies is built and, when equal to the previous, replaced by it, as
  * are its equal parts (pod reference, labels, writable layer) when it did
- * change. Shared parts are frozen already.
+ * change. Pods, whose usage is kept beside them too, are the sandbox rows
+ * themselves, or the previous pods when equal. Shared parts are frozen
+ * already.
  */
 class Unchanged {
   private readonly previous: readonly Container[];
   private readonly containers: ReadonlyMap<string, Container>;
+  private readonly previousPods: readonly Pod[];
   private readonly pods: ReadonlyMap<string, Pod>;
   readonly runtime: Container['runtime'];
-  /** How many containers of this poll are the previous snapshot's. */
+  /** How many containers (pods) of this poll are the previous snapshot's. */
   private reused = 0;
+  private reusedPods = 0;
 
   constructor(previous: Snapshot | undefined, r: PollResults) {
     this.previous = previous?.containers ?? [];
     this.containers = containersById(this.previous);
-    this.pods = byId(previous?.pods ?? []);
+    this.previousPods = previous?.pods ?? [];
+    this.pods = byId(this.previousPods);
     const fresh = { name: r.runtime.type, version: r.runtime.version };
     const first = previous?.containers[0]?.runtime;
     this.runtime = first !== undefined && first.name === fresh.name && first.version === fresh.version ? first : fresh;
@@ -119,7 +124,7 @@ class Unchanged {
     const layer = this.layer(old, src.layer);
     if (old !== undefined && this.madeOfSame(old, src, layer)) return this.reuse(old);
     const built = toContainer(src, layer, r, this, old);
-    const result = old !== undefined && sameContainer(old, built) ? this.reuse(old) : built;
+    const result = old !== undefined && sameRecord(old, built) ? this.reuse(old) : built;
     madeOf.set(result, { ...src, layer });
     return result;
   }
@@ -130,16 +135,28 @@ class Unchanged {
     return containers.sort(compareContainers);
   }
 
-  podLabels(s: PodSandbox): Readonly<Record<string, string>> {
-    const old = this.pods.get(s.id)?.labels;
-    return old !== undefined && sameStrings(old, s.labels) ? old : s.labels;
+  /** The sandbox as the snapshot's pod: the previous one when equal, else this row, with the previous labels when those are equal. */
+  pod(s: PodSandbox): Pod {
+    const old = this.pods.get(s.id);
+    if (old === undefined) return s;
+    if (old === s || sameRecord(old, s)) {
+      this.reusedPods++;
+      return old;
+    }
+    return old.labels !== s.labels && sameStrings(old.labels, s.labels) ? { ...s, labels: old.labels } : s;
+  }
+
+  /** The pods in snapshot order: the previous list itself when every pod is the previous one. */
+  podList(pods: Pod[]): readonly Pod[] {
+    if (this.reusedPods === pods.length && pods.length === this.previousPods.length) return this.previousPods;
+    return pods.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.id, b.id));
   }
 
   labels(old: Container | undefined, fresh: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
     return old !== undefined && sameStrings(old.labels, fresh) ? old.labels : fresh;
   }
 
-  pod(old: Container | undefined, fresh: PodRef): PodRef {
+  podRef(old: Container | undefined, fresh: PodRef): PodRef {
     return old !== undefined && samePod(old.pod, fresh) ? old.pod : fresh;
   }
 
@@ -199,7 +216,7 @@ function toContainer(src: Sources, layer: WritableLayer, r: PollResults, kept: U
     // ContainerStatus names the image as the pod spec did; ListContainers often gives only its ID.
     image: detail?.image || c.image,
     imageRef: detail?.imageRef || c.imageRef,
-    pod: kept.pod(old, {
+    pod: kept.podRef(old, {
       name: c.labels[POD_NAME] || sandbox?.name || '',
       namespace: c.labels[POD_NAMESPACE] || sandbox?.namespace || '',
       uid: c.labels[POD_UID] || sandbox?.uid || '',

@@ -13,7 +13,7 @@ import { CgroupReader } from '../cgroups/reader.js';
 import type { CgroupStats, NetInterface } from '../cgroups/types.js';
 import { cgroupIdOf } from '../runtimes/cgroup-path.js';
 import type { HostStats, PollLogger } from './poller.js';
-import { deepFreeze, type Container, type PartError, type Pod, type Snapshot } from './snapshot.js';
+import { deepFreeze, type Container, type PartError, type Pod, type PodHostFigures, type Snapshot } from './snapshot.js';
 import { TimeSlicer } from './time-slicer.js';
 
 /**
@@ -51,12 +51,6 @@ export function cgroupStep(opts: CgroupStepOptions): HostStats {
   };
 }
 
-/** What the host tells about one pod. */
-interface PodFigures {
-  netDev?: readonly NetInterface[];
-  processes?: number;
-}
-
 export class CgroupStep {
   /** Whether the last apply() read the own cgroup of every pod listed with a container. */
   covered = false;
@@ -89,7 +83,7 @@ export class CgroupStep {
     return Object.freeze({
       ...s,
       cgroups: stats,
-      pods: Object.freeze(s.pods.map((p) => withHostFigures(p, pods.get(p.id)))),
+      podHost: pods,
       errors: Object.freeze([...s.errors, ...errors]),
     });
   }
@@ -133,8 +127,8 @@ export class CgroupStep {
    */
   private async readPods(
     reader: CgroupReader, s: Snapshot, stats: ReadonlyMap<string, CgroupStats>, errors: PartError[], slicer: TimeSlicer,
-  ): Promise<Map<string, PodFigures>> {
-    const out = new Map<string, PodFigures>();
+  ): Promise<Map<string, PodHostFigures>> {
+    const out = new Map<string, PodHostFigures>();
     const members = new Map<string, Container[]>();
     for (const c of s.containers) {
       if (relativeOf(c) !== undefined) members.set(c.pod.sandboxId, [...(members.get(c.pod.sandboxId) ?? []), c]);
@@ -143,24 +137,30 @@ export class CgroupStep {
       const containers = members.get(p.id);
       if (containers === undefined || p.state !== 'ready') continue;
       await slicer.yieldIfDue();
-      const figures: PodFigures = {};
-      out.set(p.id, figures);
-      const where = `pod ${p.namespace}/${p.name}`;
-      const podRel = podRelative(containers[0] as Container);
-      try {
-        if (podRel !== undefined) figures.processes = reader.processCount(podRel);
-      } catch (err) {
-        errors.push({ part: 'cgroup', message: `${where}: ${(err as Error).message}` });
-      }
-      const running = containers.filter((c) => stats.has(c.id));
-      if (running.length === 0) continue;
-      try {
-        figures.netDev = this.podInterfaces(reader, running);
-      } catch (err) {
-        errors.push({ part: 'netdev', message: `${where}: ${(err as Error).message}` });
-      }
+      out.set(p.id, deepFreeze(this.readPod(reader, p, containers, stats, errors)));
     }
     return out;
+  }
+
+  private readPod(
+    reader: CgroupReader, p: Pod, containers: readonly Container[], stats: ReadonlyMap<string, CgroupStats>, errors: PartError[],
+  ): { netDev?: readonly NetInterface[]; processes?: number } {
+    const figures: { netDev?: readonly NetInterface[]; processes?: number } = {};
+    const where = `pod ${p.namespace}/${p.name}`;
+    const podRel = podRelative(containers[0] as Container);
+    try {
+      if (podRel !== undefined) figures.processes = reader.processCount(podRel);
+    } catch (err) {
+      errors.push({ part: 'cgroup', message: `${where}: ${(err as Error).message}` });
+    }
+    const running = containers.filter((c) => stats.has(c.id));
+    if (running.length === 0) return figures;
+    try {
+      figures.netDev = this.podInterfaces(reader, running);
+    } catch (err) {
+      errors.push({ part: 'netdev', message: `${where}: ${(err as Error).message}` });
+    }
+    return figures;
   }
 
   /**
@@ -200,11 +200,3 @@ function podRelative(c: Container): string | undefined {
   return rel === undefined || slash <= 0 ? undefined : rel.slice(0, slash);
 }
 
-function withHostFigures(p: Pod, figures: PodFigures | undefined): Pod {
-  if (figures === undefined || (figures.netDev === undefined && figures.processes === undefined)) return p;
-  return deepFreeze({
-    ...p,
-    ...(figures.netDev === undefined ? {} : { netDev: figures.netDev }),
-    ...(figures.processes === undefined ? {} : { cgroupProcesses: figures.processes }),
-  });
-}

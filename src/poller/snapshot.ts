@@ -59,12 +59,15 @@ export interface Container {
   readonly detailed: boolean;
 }
 
-export interface Pod extends PodSandbox {
-  readonly usage?: PodSandboxUsage;
-  /** Interfaces of the pod's network namespace this poll; absent for host-network pods or when unreadable. */
+/** A pod sandbox as the runtime lists it; what it uses this poll is kept beside it (podUsage, podHost). */
+export type Pod = PodSandbox;
+
+/** What the host tells of one pod in one poll. */
+export interface PodHostFigures {
+  /** Interfaces of the pod's network namespace; absent for host-network pods or when unreadable. */
   readonly netDev?: readonly NetInterface[];
-  /** Processes in the pod's cgroup this poll (pids.current); absent without a readable pids controller. */
-  readonly cgroupProcesses?: number;
+  /** Processes in the pod's cgroup (pids.current); absent without a readable pids controller. */
+  readonly processes?: number;
 }
 
 /** A container the runtime no longer lists, kept for log discovery until the grace period ends. */
@@ -91,7 +94,12 @@ export interface Snapshot {
   readonly lastSuccessAt: number;
   readonly runtime: RuntimeInfo;
   readonly conditions: readonly RuntimeCondition[];
+  /** Sorted by namespace, name, id; the previous snapshot's list while no pod comes, goes or changes. */
   readonly pods: readonly Pod[];
+  /** The runtime's latest pod stats by sandbox ID (ListPodSandboxStats); empty when the call was left out or failed. */
+  readonly podUsage: ReadonlyMap<string, PodSandboxUsage>;
+  /** What the host-stats step read of each ready pod this poll, by sandbox ID. */
+  readonly podHost: ReadonlyMap<string, PodHostFigures>;
   /**
    * Sorted by namespace, pod, container name, attempt, id. What a container
    * is changes rarely, what it uses every poll: the figures are kept beside
@@ -114,7 +122,7 @@ export interface Snapshot {
 export function emptySnapshot(runtime: RuntimeInfo): Snapshot {
   return Object.freeze({
     seq: 0, takenAt: 0, ok: false, lastSuccessAt: 0, runtime,
-    conditions: [], pods: [], containers: [], usage: new Map(), cgroups: new Map(), departed: [], images: [], imageFs: [],
+    conditions: [], pods: [], podUsage: new Map(), podHost: new Map(), containers: [], usage: new Map(), cgroups: new Map(), departed: [], images: [], imageFs: [],
     errors: [{ part: 'poll', message: 'no poll has completed yet' }],
   });
 }
@@ -141,13 +149,13 @@ function freezePart(v: unknown): void {
 }
 
 /**
- * Whether two containers are equal: every field the same value, nested
- * parts (labels, pod, writable layer) equal whatever their key order (a
- * runtime's Go maps have none). Field by field, so that an unchanged
- * container's strings and numbers cost one comparison each, without an
- * array of keys per container.
+ * Whether two containers (or two pods) are equal: every field the same
+ * value, nested parts (labels, pod, writable layer) equal whatever their
+ * key order (a runtime's Go maps have none). Field by field, so that an
+ * unchanged container's strings and numbers cost one comparison each,
+ * without an array of keys per container.
  */
-export function sameContainer(a: Container, b: Container): boolean {
+export function sameRecord<T extends object>(a: T, b: T): boolean {
   if (a === b) return true;
   const x = a as unknown as Record<string, unknown>;
   const y = b as unknown as Record<string, unknown>;

@@ -1,6 +1,6 @@
 // What changed between two consecutive snapshots, container by container.
 // Pure, so the event stream is tested on literal snapshots.
-import { containersById, sameContainer, type Container } from '../poller/snapshot.js';
+import { containersById, sameRecord, type Container } from '../poller/snapshot.js';
 
 export type ChangeType = 'added' | 'modified' | 'removed';
 
@@ -13,7 +13,7 @@ export interface ContainerChange {
  * Added and modified in the order of `next`, then removed in the order of
  * `prev`. Usage is not part of a container (a snapshot keeps it beside), and
  * key order of label maps (random in a runtime's Go maps) is not a change
- * (see sameContainer). Consecutive snapshots of an unchanged node share
+ * (see sameRecord). Consecutive snapshots of an unchanged node share
  * their container list, and a changed node's unchanged containers: those
  * cost one comparison.
  */
@@ -25,7 +25,7 @@ export function diffContainers(prev: readonly Container[], next: readonly Contai
   for (const c of next) {
     const old = before.get(c.id);
     if (old === undefined) changes.push({ type: 'added', container: c });
-    else if (!sameContainer(old, c)) changes.push({ type: 'modified', container: c });
+    else if (!sameRecord(old, c)) changes.push({ type: 'modified', container: c });
   }
   for (const c of prev) if (!after.has(c.id)) changes.push({ type: 'removed', container: c });
   return changes;

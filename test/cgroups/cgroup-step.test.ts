@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { buildSnapshot } from '../../src/poller/build.js';
 import { CgroupStep, cgroupStep } from '../../src/poller/cgroup-step.js';
+import type { PodHostFigures, Snapshot } from '../../src/poller/snapshot.js';
 import { pollResults, webApp, WEB_UID } from '../fixtures/poll-results.js';
 import { FIXTURES, tempDir, v1Root } from './fixtures.js';
 
@@ -13,6 +14,12 @@ const WEB_APP_REL = `kubepods/burstable/pod${WEB_UID}/${webApp.id}`;
 function recordingLogger() {
   const lines: { level: string; msg: string }[] = [];
   return { lines, info: (_: object, msg: string) => lines.push({ level: 'info', msg }), warn: (_: object, msg: string) => lines.push({ level: 'warn', msg }) };
+}
+
+/** What the step read of the pod of that name. */
+function hostOf(s: Snapshot, name: string): PodHostFigures | undefined {
+  const pod = s.pods.find((p) => p.name === name);
+  return pod === undefined ? undefined : s.podHost.get(pod.id);
 }
 
 describe('the cgroup poll step', () => {
@@ -34,7 +41,8 @@ describe('the cgroup poll step', () => {
   it('adds cgroup stats to running containers and interfaces to their pods', async () => {
     mkdirSync(join(proc, '1', 'net'), { recursive: true });
     writeFileSync(join(proc, '1', 'net', 'dev'), 'h\nh\n eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n');
-    const s = await step().apply(snapshot());
+    const before = snapshot();
+    const s = await step().apply(before);
     const app = s.cgroups.get(webApp.id);
     assert.equal(app?.cfsThrottledPeriods, 39);
     assert.deepEqual(app?.io.map((d) => d.device), ['/dev/vda']);
@@ -43,9 +51,11 @@ describe('the cgroup poll step', () => {
     assert.deepEqual(s.containers.filter((c) => s.cgroups.has(c.id)).map((c) => c.name), ['app']);
     assert.deepEqual([...s.cgroups.keys()], [webApp.id], 'figures only for the containers read');
     assert.deepEqual(s.errors, []);
-    const web = s.pods.find((p) => p.name === 'web-7d9f8-abcde');
-    assert.deepEqual(web?.netDev?.map((i) => [i.name, i.rxPackets, i.txPackets]), [['eth0', 11, 7]]);
-    assert.equal(s.pods.find((p) => p.name === 'db-0')?.netDev, undefined);
+    assert.deepEqual(hostOf(s, 'web-7d9f8-abcde')?.netDev?.map((i) => [i.name, i.rxPackets, i.txPackets]), [['eth0', 11, 7]]);
+    assert.ok(Object.isFrozen(hostOf(s, 'web-7d9f8-abcde')?.netDev?.[0]));
+    assert.equal(hostOf(s, 'db-0')?.netDev, undefined);
+    assert.equal(s.pods, before.pods, 'the pods themselves stay as CRI listed them');
+    assert.equal(s.containers, before.containers, 'and so do the containers');
   });
 
   it('counts a pod\'s processes from its own cgroup and says when every ready pod is covered', async () => {
@@ -55,9 +65,9 @@ describe('the cgroup poll step', () => {
     writeFileSync(join(root, 'pids', podRel, 'pids.current'), '5\n');
     const run = cgroupStep({ cgroupRoot: root, hostProc: proc, logger: recordingLogger(), sysDevBlock: join(tmp.dir, 'none') });
     const s = await run.apply(snapshot());
-    assert.equal(s.pods.find((p) => p.name === 'web-7d9f8-abcde')?.cgroupProcesses, 5);
+    assert.equal(hostOf(s, 'web-7d9f8-abcde')?.processes, 5);
     // The database pod's cgroup is not on this host: not covered, so the poll keeps asking the runtime.
-    assert.equal(s.pods.find((p) => p.name === 'db-0')?.cgroupProcesses, undefined);
+    assert.equal(hostOf(s, 'db-0')?.processes, undefined);
     assert.equal(run.coversPods(), false);
     const webOnly = { ...snapshot(), pods: snapshot().pods.filter((p) => p.name === 'web-7d9f8-abcde') };
     await run.apply(webOnly);
@@ -78,8 +88,7 @@ describe('the cgroup poll step', () => {
     const base = snapshot();
     const withPid = { ...base, containers: base.containers.map((c) => (c.id === webApp.id ? { ...c, pid: 4242 } : c)) };
     const s = await step().apply(withPid);
-    const web = s.pods.find((p) => p.name === 'web-7d9f8-abcde');
-    assert.deepEqual(web?.netDev?.map((i) => [i.name, i.rxPackets, i.txPackets, i.rxDropped, i.txDropped]), [['eth0', 5, 4, 1, 2]]);
+    assert.deepEqual(hostOf(s, 'web-7d9f8-abcde')?.netDev?.map((i) => [i.name, i.rxPackets, i.txPackets, i.rxDropped, i.txDropped]), [['eth0', 5, 4, 1, 2]]);
   });
 
   it('leaves out the interfaces of a pod in the host network namespace', async () => {
@@ -87,7 +96,7 @@ describe('the cgroup poll step', () => {
     mkdirSync(join(proc, '1', 'net'), { recursive: true });
     linkSync(join(proc, '21208', 'net', 'dev'), join(proc, '1', 'net', 'dev'));
     const s = await step().apply(snapshot());
-    assert.equal(s.pods.find((p) => p.name === 'web-7d9f8-abcde')?.netDev, undefined);
+    assert.equal(hostOf(s, 'web-7d9f8-abcde')?.netDev, undefined);
   });
 
   it('takes the runtime\'s PID in the host network namespace as the pod\'s answer, without reading cgroup.procs', async () => {
@@ -99,7 +108,7 @@ describe('the cgroup poll step', () => {
     const base = snapshot();
     const withPid = { ...base, containers: base.containers.map((c) => (c.id === webApp.id ? { ...c, pid: 4242 } : c)) };
     const s = await step().apply(withPid);
-    assert.equal(s.pods.find((p) => p.name === 'web-7d9f8-abcde')?.netDev, undefined);
+    assert.equal(hostOf(s, 'web-7d9f8-abcde')?.netDev, undefined);
   });
 
   it('counts files that fail in the poll errors, by part', async () => {

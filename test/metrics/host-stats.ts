@@ -27,6 +27,6 @@ export function withHostStats(s: Snapshot): Snapshot {
   return {
     ...s,
     cgroups: new Map([[webApp.id, WEB_APP_CGROUP], [dbMain.id, DB_CGROUP]]),
-    pods: s.pods.map((p) => (p.id === webApp.sandboxId ? { ...p, netDev: WEB_POD_NET } : p)),
+    podHost: new Map([[webApp.sandboxId, { netDev: WEB_POD_NET }]]),
   };
 }

@@ -80,7 +80,7 @@ describe('metric rendering', () => {
   });
 
   it('takes pod bytes and errors from the network namespace when CRI stats have none', () => {
-    const noCri = { ...snapshot, pods: snapshot.pods.map((p) => ({ ...p, usage: undefined })) };
+    const noCri = { ...snapshot, podUsage: new Map() };
     const text = renderFamilies(familiesFor('cadvisor'), noCri, 'prometheus');
     assert.deepEqual(parseSamples(text, 'container_network_receive_bytes_total').map((s) => [s.labels.interface, s.value]), [['eth0', 1026]]);
   });

@@ -83,7 +83,19 @@ describe('what stays the same from one poll to the next', () => {
     assert.equal(second.containers, first.containers, 'equal copies of every source: the previous list');
     assert.equal(second.usage.get(webApp.id)?.cpuUsageCoreNanoSeconds, 1_500_000_007, 'the usage is this poll\'s');
     assert.equal(first.usage.get(webApp.id)?.cpuUsageCoreNanoSeconds, 1_500_000_000, 'and the previous snapshot keeps its own');
-    assert.equal(second.pods[0]?.labels, first.pods[0]?.labels);
+    assert.equal(second.pods, first.pods, 'and the previous pods');
+  });
+
+  it('keeps the unchanged pods when one pod changes, and its labels when only their order did', () => {
+    const first = buildSnapshot(fresh(), ctx);
+    const r = fresh();
+    const sandboxes = r.sandboxes.map((s) => (s.name === 'db-0' ? { ...s, state: 'notready' as const } : { ...s, labels: Object.fromEntries(Object.entries(s.labels).reverse()) }));
+    const second = buildSnapshot({ ...r, sandboxes }, { ...ctx, seq: 8, previous: first });
+    assert.notEqual(second.pods, first.pods);
+    const byName = (s: typeof first, name: string) => s.pods.find((p) => p.name === name);
+    assert.equal(byName(second, 'db-0')?.state, 'notready');
+    assert.equal(byName(second, 'web-7d9f8-abcde'), byName(first, 'web-7d9f8-abcde'), 'equal but for label order: the previous pod');
+    assert.deepEqual(second.pods.map((p) => p.name), first.pods.map((p) => p.name));
   });
 
   it('finds a container made of the very same rows without comparing it', () => {
