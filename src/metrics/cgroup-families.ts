@@ -1,7 +1,8 @@
 // The cAdvisor families CRI stats lack, read from cgroups and the pods'
 // network namespaces (see src/cgroups): names, types and label sets as the
 // kubelet's /metrics/cadvisor has them, help texts our own.
-import type { CgroupStats, DeviceIo } from '../cgroups/types.js';
+import type { CgroupStats, DeviceIo, NetInterface } from '../cgroups/types.js';
+import type { Container, Pod } from '../poller/snapshot.js';
 import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
 import { cadvisorPrefix, extraPair, podCadvisorPrefix } from './labels.js';
 
@@ -25,8 +26,13 @@ function perDevice(name: string, help: string, field: IoField): FamilySpec {
   return {
     name, type: 'counter', help, cadvisor: true,
     write(s, out) {
-      for (const c of s.containers) {
-        for (const d of s.cgroups.get(c.id)?.io ?? []) {
+      const containers = s.containers;
+      for (let i = 0; i < containers.length; i++) {
+        const c = containers[i] as Container;
+        const io = s.cgroups.get(c.id)?.io;
+        if (io === undefined) continue;
+        for (let k = 0; k < io.length; k++) {
+          const d = io[k] as DeviceIo;
           out.sample(cadvisorPrefix(c), d[field], extraPair('device', d.device));
         }
       }
@@ -41,11 +47,14 @@ function perPodInterface(name: string, help: string, field: PacketField): Family
   return {
     name, type: 'counter', help, cadvisor: true,
     write(s, out) {
-      for (const p of s.pods) {
+      const pods = s.pods;
+      for (let k = 0; k < pods.length; k++) {
+        const p = pods[k] as Pod;
         const netDev = s.podHost.get(p.id)?.netDev;
         if (netDev === undefined || netDev.length === 0) continue;
         const prefix = podCadvisorPrefix(p, s);
-        for (const i of netDev) {
+        for (let n = 0; n < netDev.length; n++) {
+          const i = netDev[n] as NetInterface;
           out.sample(prefix, i[field], extraPair('interface', i.name));
         }
       }

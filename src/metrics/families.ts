@@ -28,9 +28,14 @@ function perInterface(name: string, help: string, field: InterfaceField): Family
   return {
     name, type: 'counter', help, cadvisor: true,
     write(s, out) {
-      for (const p of s.pods) {
+      const pods = s.pods;
+      for (let k = 0; k < pods.length; k++) {
+        const p = pods[k] as Pod;
+        const interfaces = podInterfaces(p, s);
+        if (interfaces.length === 0) continue;
         const prefix = podCadvisorPrefix(p, s);
-        for (const i of podInterfaces(p, s)) {
+        for (let n = 0; n < interfaces.length; n++) {
+          const i = interfaces[n] as (typeof interfaces)[number];
           const v = i[field];
           if (v === undefined) continue;
           out.sample(prefix, v, extraPair('interface', i.name));
@@ -65,7 +70,9 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
   {
     name: 'container_processes', type: 'gauge', help: 'Number of processes running inside the pod.', cadvisor: true,
     write(s, out) {
-      for (const p of s.pods) {
+      const pods = s.pods;
+      for (let k = 0; k < pods.length; k++) {
+        const p = pods[k] as Pod;
         // The runtime's count when it gave one; else the host's, read from the same pod cgroup.
         const processes = s.podUsage.get(p.id)?.processes ?? s.podHost.get(p.id)?.processes;
         if (processes === undefined) continue;
@@ -77,7 +84,8 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
   {
     name: 'container_last_seen', type: 'gauge', help: 'Last time a container was seen by the exporter.', cadvisor: true,
     write(s, out) {
-      for (const c of s.containers) out.sample(cadvisorPrefix(c), s.takenAt);
+      const containers = s.containers;
+      for (let i = 0; i < containers.length; i++) out.sample(cadvisorPrefix(containers[i] as Container), s.takenAt);
     },
   },
   ...CGROUP_FAMILIES,

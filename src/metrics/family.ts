@@ -31,7 +31,11 @@ export function perContainer(name: string, type: MetricType, help: string, pick:
   return {
     name, type, help, cadvisor: true,
     write(s, out) {
-      for (const c of s.containers) {
+      // By index: for…of over a frozen array allocates a result per step in
+      // Node 20 (~30 families × 1000 containers of garbage per render).
+      const containers = s.containers;
+      for (let i = 0; i < containers.length; i++) {
+        const c = containers[i] as Container;
         const v = pick(c, s);
         if (v !== undefined) out.sample(cadvisorPrefix(c), v, suffix);
       }

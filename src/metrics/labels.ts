@@ -33,9 +33,19 @@ export function cadvisorPrefix(c: Container): Buffer {
 /** Pod-level series (network, processes) carry the sandbox as `name` and no container; built from [sandbox ID, pod, namespace, runtime]. */
 const podLabels = new LabelCache(([id = '', name = '', namespace = '', runtime = '']) => labelPairs(CADVISOR_LABELS, ['', id, '', name, namespace, '', runtime]));
 
+// Keyed by the (frozen) Pod, which stays the same object while the pod does:
+// its five pod-level families find their bytes with one lookup per render.
+const podPrefixes = new WeakMap<Pod, { readonly runtime: string; readonly bytes: Buffer }>();
+
 /** The pod's escaped cAdvisor label pairs as bytes. */
 export function podCadvisorPrefix(p: Pod, s: Snapshot): Buffer {
-  return podLabels.bytes(p.id, [p.id, p.name, p.namespace, s.runtime.type]);
+  const runtime = s.runtime.type;
+  let prefix = podPrefixes.get(p);
+  if (prefix === undefined || prefix.runtime !== runtime) {
+    prefix = { runtime, bytes: podLabels.bytes(p.id, [p.id, p.name, p.namespace, runtime]) };
+    podPrefixes.set(p, prefix);
+  }
+  return prefix.bytes;
 }
 
 /** `,a="x",b="y"` for labels appended after a prefix ('' when there are none), as bytes. */
