@@ -5,7 +5,8 @@ import type { ContainerUsage } from '../cri/types.js';
 import type { Container, Pod, Snapshot } from '../poller/snapshot.js';
 import { CGROUP_FAMILIES } from './cgroup-families.js';
 import { labelPairs } from './exposition.js';
-import { perContainer, type ContainerValue, type FamilySpec } from './family.js';
+import type { MetricType } from './exposition.js';
+import { perContainer, perContainerFigure, type FamilySpec } from './family.js';
 import { LabelCache } from './label-cache.js';
 import { cadvisorPrefix, extraPair, podCadvisorPrefix } from './labels.js';
 
@@ -18,9 +19,9 @@ type InterfaceField = 'rxBytes' | 'rxErrors' | 'txBytes' | 'txErrors';
  * call failed, or the runtime leaves network out), those read from the pod's
  * network namespace, so bytes and errors stay next to packets and drops.
  */
-function podInterfaces(p: Pod, s: Snapshot): readonly ({ readonly name: string } & Partial<Record<InterfaceField, number>>)[] {
-  const cri = s.podUsage.get(p.id)?.interfaces ?? [];
-  return cri.length > 0 ? cri : s.podHost.get(p.id)?.netDev ?? [];
+function podInterfaces(p: Pod, podUsage: Snapshot['podUsage'], podHost: Snapshot['podHost']): readonly ({ readonly name: string } & Partial<Record<InterfaceField, number>>)[] {
+  const cri = podUsage.get(p.id)?.interfaces ?? [];
+  return cri.length > 0 ? cri : podHost.get(p.id)?.netDev ?? [];
 }
 
 /** Pod-level network counters, one series per interface, as cAdvisor reports them for the pod. */
@@ -28,10 +29,11 @@ function perInterface(name: string, help: string, field: InterfaceField): Family
   return {
     name, type: 'counter', help, cadvisor: true,
     write(s, out) {
-      const pods = s.pods;
+      // Each part of the snapshot read once (a cached render records each read).
+      const { pods, podUsage, podHost } = s;
       for (let k = 0; k < pods.length; k++) {
         const p = pods[k] as Pod;
-        const interfaces = podInterfaces(p, s);
+        const interfaces = podInterfaces(p, podUsage, podHost);
         if (interfaces.length === 0) continue;
         const prefix = podCadvisorPrefix(p, s);
         for (let n = 0; n < interfaces.length; n++) {
@@ -45,24 +47,22 @@ function perInterface(name: string, help: string, field: InterfaceField): Family
   };
 }
 
-/** A figure of the container's stats from the runtime. */
-const fromUsage = (pick: (u: ContainerUsage) => number | undefined): ContainerValue => (c, s) => {
-  const u = s.usage.get(c.id);
-  return u === undefined ? undefined : pick(u);
-};
+/** A family of a figure of the containers' stats from the runtime. */
+const fromUsage = (name: string, type: MetricType, help: string, pick: (u: ContainerUsage) => number | undefined, extra?: Readonly<Record<string, string>>) =>
+  perContainerFigure(name, type, help, 'usage', pick, extra);
 
-const cpuSeconds = fromUsage((u) => (u.cpuUsageCoreNanoSeconds === undefined ? undefined : u.cpuUsageCoreNanoSeconds / 1e9));
+const cpuSeconds = (u: ContainerUsage) => (u.cpuUsageCoreNanoSeconds === undefined ? undefined : u.cpuUsageCoreNanoSeconds / 1e9);
 
 export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
-  perContainer('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.', cpuSeconds, { cpu: 'total' }),
-  perContainer('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', fromUsage((u) => u.memoryWorkingSetBytes)),
-  perContainer('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed.', fromUsage((u) => u.memoryUsageBytes)),
-  perContainer('container_memory_rss', 'gauge', 'Size of RSS in bytes.', fromUsage((u) => u.memoryRssBytes)),
-  perContainer('container_memory_swap', 'gauge', 'Container swap usage in bytes.', fromUsage((u) => u.swapUsageBytes)),
-  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', fromUsage((u) => u.memoryPageFaults), { failure_type: 'pgfault', scope: 'container' }),
-  perContainer('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', fromUsage((u) => u.memoryMajorPageFaults), { failure_type: 'pgmajfault', scope: 'container' }),
-  perContainer('container_fs_usage_bytes', 'gauge', "Number of bytes that are consumed by the container's writable layer.", fromUsage((u) => u.writableLayer?.usedBytes), { device: '' }),
-  perContainer('container_fs_inodes_used', 'gauge', "Number of inodes used by the container's writable layer.", fromUsage((u) => u.writableLayer?.inodesUsed), { device: '' }),
+  fromUsage('container_cpu_usage_seconds_total', 'counter', 'Cumulative cpu time consumed in seconds.', cpuSeconds, { cpu: 'total' }),
+  fromUsage('container_memory_working_set_bytes', 'gauge', 'Current working set in bytes.', (u) => u.memoryWorkingSetBytes),
+  fromUsage('container_memory_usage_bytes', 'gauge', 'Current memory usage in bytes, including all memory regardless of when it was accessed.', (u) => u.memoryUsageBytes),
+  fromUsage('container_memory_rss', 'gauge', 'Size of RSS in bytes.', (u) => u.memoryRssBytes),
+  fromUsage('container_memory_swap', 'gauge', 'Container swap usage in bytes.', (u) => u.swapUsageBytes),
+  fromUsage('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', (u) => u.memoryPageFaults, { failure_type: 'pgfault', scope: 'container' }),
+  fromUsage('container_memory_failures_total', 'counter', 'Cumulative count of memory allocation failures.', (u) => u.memoryMajorPageFaults, { failure_type: 'pgmajfault', scope: 'container' }),
+  fromUsage('container_fs_usage_bytes', 'gauge', "Number of bytes that are consumed by the container's writable layer.", (u) => u.writableLayer?.usedBytes, { device: '' }),
+  fromUsage('container_fs_inodes_used', 'gauge', "Number of inodes used by the container's writable layer.", (u) => u.writableLayer?.inodesUsed, { device: '' }),
   perInterface('container_network_receive_bytes_total', 'Cumulative count of bytes received.', 'rxBytes'),
   perInterface('container_network_receive_errors_total', 'Cumulative count of errors encountered while receiving.', 'rxErrors'),
   perInterface('container_network_transmit_bytes_total', 'Cumulative count of bytes transmitted.', 'txBytes'),
@@ -70,11 +70,11 @@ export const CADVISOR_FAMILIES: readonly FamilySpec[] = [
   {
     name: 'container_processes', type: 'gauge', help: 'Number of processes running inside the pod.', cadvisor: true,
     write(s, out) {
-      const pods = s.pods;
+      const { pods, podUsage, podHost } = s;
       for (let k = 0; k < pods.length; k++) {
         const p = pods[k] as Pod;
         // The runtime's count when it gave one; else the host's, read from the same pod cgroup.
-        const processes = s.podUsage.get(p.id)?.processes ?? s.podHost.get(p.id)?.processes;
+        const processes = podUsage.get(p.id)?.processes ?? podHost.get(p.id)?.processes;
         if (processes === undefined) continue;
         out.sample(podCadvisorPrefix(p, s), processes);
       }

@@ -1,5 +1,7 @@
 // The shape every metric family is declared in, and the builders of the
 // cAdvisor-style per-container families: the label set comes from one place.
+import type { CgroupStats } from '../cgroups/types.js';
+import type { ContainerUsage } from '../cri/types.js';
 import type { Container, Snapshot } from '../poller/snapshot.js';
 import type { MetricType } from './exposition.js';
 import { cadvisorPrefix, extraPairs } from './labels.js';
@@ -21,8 +23,14 @@ export interface FamilySpec {
   readonly write: (s: Snapshot, out: SampleSink) => void;
 }
 
-/** A container's value in a snapshot; its usage and cgroup figures are the snapshot's, beside it. */
-export type ContainerValue = (c: Container, s: Snapshot) => number | undefined;
+/** A value of the container itself (its start time, its restart attempt). */
+export type ContainerValue = (c: Container) => number | undefined;
+
+/** The per-container figures a snapshot keeps beside its containers, by container ID. */
+interface Figures {
+  readonly usage: ContainerUsage;
+  readonly cgroups: CgroupStats;
+}
 
 /** A cAdvisor-style per-container family; containers without a value are left out. */
 export function perContainer(name: string, type: MetricType, help: string, pick: ContainerValue, extra: Readonly<Record<string, string>> = {}): FamilySpec {
@@ -36,7 +44,35 @@ export function perContainer(name: string, type: MetricType, help: string, pick:
       const containers = s.containers;
       for (let i = 0; i < containers.length; i++) {
         const c = containers[i] as Container;
-        const v = pick(c, s);
+        const v = pick(c);
+        if (v !== undefined) out.sample(cadvisorPrefix(c), v, suffix);
+      }
+    },
+  };
+}
+
+/**
+ * A cAdvisor-style per-container family of a figure kept beside the
+ * containers: the runtime's stats (`usage`) or the host's cgroup figures
+ * (`cgroups`). Containers without that figure are left out.
+ */
+export function perContainerFigure<K extends keyof Figures>(
+  name: string, type: MetricType, help: string, source: K, pick: (figures: Figures[K]) => number | undefined,
+  extra: Readonly<Record<string, string>> = {},
+): FamilySpec {
+  const suffix = extraPairs(extra);
+  return {
+    name, type, help, cadvisor: true,
+    write(s, out) {
+      // The map is read from the snapshot once per family, not per
+      // container: a cached render records each read of the snapshot.
+      const figures = s[source] as ReadonlyMap<string, Figures[K]>;
+      const containers = s.containers;
+      for (let i = 0; i < containers.length; i++) {
+        const c = containers[i] as Container;
+        const f = figures.get(c.id);
+        if (f === undefined) continue;
+        const v = pick(f);
         if (v !== undefined) out.sample(cadvisorPrefix(c), v, suffix);
       }
     },
