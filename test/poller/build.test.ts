@@ -123,6 +123,24 @@ describe('what stays the same from one poll to the next', () => {
     assert.equal(other(second), other(first), 'the unchanged containers are the previous ones');
   });
 
+  it('builds a container anew when only what the stats give of it changed (CRI-O\'s writable layer)', () => {
+    const r = pollResults();
+    const crio = (mountpoint: string) => ({
+      ...r,
+      runtime: { ...r.runtime, type: 'cri-o', name: 'cri-o' },
+      details: new Map(),
+      containerUsage: [{ id: webApp.id, timestamp: 1, writableLayer: { mountpoint } }],
+      writableLayerFromStats: crioLayerFromStats,
+    });
+    const first = buildSnapshot(crio('/var/lib/containers/storage/overlay/a/merged'), ctx);
+    const same = buildSnapshot(crio('/var/lib/containers/storage/overlay/a/merged'), { ...ctx, seq: 8, previous: first });
+    assert.equal(same.containers, first.containers, 'the same rows and an equal layer: the previous list');
+    const moved = buildSnapshot(crio('/var/lib/containers/storage/overlay/b/merged'), { ...ctx, seq: 9, previous: same });
+    const layer = (s: typeof first) => s.containers.find((c) => c.id === webApp.id)?.writableLayer.mergedDir;
+    assert.equal(layer(moved), '/var/lib/containers/storage/overlay/b/merged');
+    assert.equal(moved.containers.find((c) => c.id === dbMain.id), first.containers.find((c) => c.id === dbMain.id));
+  });
+
   it('lists a new container in its place and keeps the others', () => {
     const first = buildSnapshot(fresh({ containers: [webApp, dbMain] }), ctx);
     const second = buildSnapshot(fresh({ containers: [webApp, dbMain, webSidecar] }), { ...ctx, seq: 8, previous: first });
