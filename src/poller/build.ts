@@ -139,7 +139,7 @@ class Unchanged {
   pod(s: PodSandbox): Pod {
     const old = this.pods.get(s.id);
     if (old === undefined) return s;
-    if (old === s || sameRecord(old, s)) {
+    if (sameRecord(old, s)) {
       this.reusedPods++;
       return old;
     }
@@ -157,7 +157,7 @@ class Unchanged {
   }
 
   podRef(old: Container | undefined, fresh: PodRef): PodRef {
-    return old !== undefined && samePod(old.pod, fresh) ? old.pod : fresh;
+    return old !== undefined && sameRecord(old.pod, fresh) ? old.pod : fresh;
   }
 
   private layer(old: Container | undefined, fresh: WritableLayer): WritableLayer {
@@ -174,11 +174,6 @@ class Unchanged {
     this.reused++;
     return old;
   }
-}
-
-function samePod(a: PodRef, b: PodRef): boolean {
-  return a.name === b.name && a.namespace === b.namespace && a.uid === b.uid && a.sandboxId === b.sandboxId
-    && a.runtimeHandler === b.runtimeHandler && sameStrings(a.labels, b.labels);
 }
 
 /** Equal string maps, whatever their key order (a runtime's Go maps have none). */

@@ -144,8 +144,8 @@ export class CgroupStep {
 
   private readPod(
     reader: CgroupReader, p: Pod, containers: readonly Container[], stats: ReadonlyMap<string, CgroupStats>, errors: PartError[],
-  ): { netDev?: readonly NetInterface[]; processes?: number } {
-    const figures: { netDev?: readonly NetInterface[]; processes?: number } = {};
+  ): PodHostFigures {
+    const figures: { -readonly [K in keyof PodHostFigures]: PodHostFigures[K] } = {};
     const where = `pod ${p.namespace}/${p.name}`;
     const podRel = podRelative(containers[0] as Container);
     try {

@@ -98,7 +98,7 @@ describe('what stays the same from one poll to the next', () => {
     assert.deepEqual(second.pods.map((p) => p.name), first.pods.map((p) => p.name));
   });
 
-  it('finds a container made of the very same rows without comparing it', () => {
+  it('keeps the list when this poll hands over the very same rows', () => {
     const r = fresh();
     const first = buildSnapshot(r, ctx);
     const second = buildSnapshot({ ...r, containerUsage: fresh().containerUsage }, { ...ctx, seq: 8, previous: first });
