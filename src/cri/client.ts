@@ -6,7 +6,7 @@ import { ReconnectWatch } from './connectivity.js';
 import * as convert from './convert.js';
 import type { Endpoint } from './endpoint.js';
 import { CriCallError, grpcCodeName } from './errors.js';
-import { decodeListContainers, decodeListPodSandbox } from './list-decoders.js';
+import { decodeListContainers, decodeListPodSandbox, decodeListPodSandboxStats } from './list-decoders.js';
 import { loadCriPackage } from './proto.js';
 import { RowMemo } from './row-memo.js';
 import {
@@ -77,7 +77,8 @@ export class CriClient {
   // The four list answers arrive already decoded to domain values: the
   // 'reader' proto decodes them with list-decoders.ts, not protobufjs. The
   // two summary lists are decoded by this client, which keeps their rows
-  // from one answer to the next (row-memo.ts).
+  // from one answer to the next (row-memo.ts), and so is a pod stats answer
+  // whose container rows are not wanted.
 
   async listPodSandboxes(): Promise<PodSandbox[]> {
     return (await this.call('RuntimeService', 'ListPodSandbox', {}, this.decoders.ListPodSandbox)) as PodSandbox[];
@@ -101,8 +102,10 @@ export class CriClient {
     return (await this.call('RuntimeService', 'ListContainerStats', {})) as ContainerUsage[];
   }
 
-  async listPodSandboxStats(): Promise<PodSandboxUsage[]> {
-    return (await this.call('RuntimeService', 'ListPodSandboxStats', {})) as PodSandboxUsage[];
+  /** `withContainers` false steps over the container stats repeated in each pod's (most of the answer). */
+  async listPodSandboxStats(withContainers: boolean): Promise<PodSandboxUsage[]> {
+    const decode = withContainers ? undefined : this.decoders.ListPodSandboxStatsPodsOnly;
+    return (await this.call('RuntimeService', 'ListPodSandboxStats', {}, decode)) as PodSandboxUsage[];
   }
 
   async imageFsInfo(): Promise<ImageFs[]> {
@@ -191,6 +194,7 @@ function memoDecoders() {
   return {
     ListContainers: (bytes: Buffer) => decodeListContainers(bytes, containers),
     ListPodSandbox: (bytes: Buffer) => decodeListPodSandbox(bytes, sandboxes),
+    ListPodSandboxStatsPodsOnly: (bytes: Buffer) => decodeListPodSandboxStats(bytes, false),
   };
 }
 

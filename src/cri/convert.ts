@@ -222,6 +222,7 @@ export function toPodSandboxUsage(p: Raw): PodSandboxUsage {
     timestamp: seconds(net.timestamp),
     interfaces: [...byName.values()],
     processes: wrapped(obj(linux.process).processCount),
+    containers: list(linux.containers).map(toContainerUsage).filter((u) => u.id !== ''),
   };
 }
 

@@ -1,10 +1,11 @@
 // ListPodSandboxStats rows, from wire bytes straight to the domain type,
 // yielding exactly what convert.ts makes of protobufjs's decode with the
-// agent's 'reader' proto. Only the network and process figures are read:
-// the container stats repeated inside each pod (most of the answer) and the
-// pod's CPU and memory are stepped over.
+// agent's 'reader' proto. The network and process figures are read, and the
+// container stats repeated inside each pod (most of the answer) when asked
+// for; the pod's CPU and memory are stepped over.
 import { readAttributesId, readWrapped } from './decode-common.js';
-import type { NetworkInterfaceUsage, PodSandboxUsage } from './types.js';
+import { readContainerStats } from './decode-container-usage.js';
+import type { ContainerUsage, NetworkInterfaceUsage, PodSandboxUsage } from './types.js';
 import { FIELDS } from './wire-fields.js';
 import { fieldMask, LEN, tagOf, VARINT, type WireReader } from './wire-reader.js';
 
@@ -14,6 +15,7 @@ interface LinuxFigures {
   defaultInterface: NetworkInterfaceUsage | undefined;
   interfaces: NetworkInterfaceUsage[];
   processes: number | undefined;
+  containers: ContainerUsage[];
 }
 
 const P = FIELDS.PodSandboxStats;
@@ -21,13 +23,14 @@ const P_ATTRIBUTES = tagOf(P.attributes, LEN);
 const P_LINUX = tagOf(P.linux, LEN);
 const P_READ = fieldMask(P.attributes, P.linux);
 
-export function readPodSandboxStats(r: WireReader, end: number): PodSandboxUsage {
+/** One pod's row; `withContainers` false steps over its containers' stats (`containers` is then empty). */
+export function readPodSandboxStats(r: WireReader, end: number, withContainers: boolean): PodSandboxUsage {
   let id = '';
   let linux: LinuxFigures | undefined;
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === P_ATTRIBUTES) id = readAttributesId(r, r.end());
-    else if (tag === P_LINUX) linux = readLinux(r, r.end());
+    else if (tag === P_LINUX) linux = readLinux(r, r.end(), withContainers);
     else r.skip(tag, P_READ);
   }
   r.finish(end);
@@ -36,6 +39,7 @@ export function readPodSandboxStats(r: WireReader, end: number): PodSandboxUsage
     timestamp: (linux?.timestamp ?? 0) / 1e9,
     interfaces: linux ? uniqueByName(linux.defaultInterface, linux.interfaces) : [],
     processes: linux?.processes,
+    containers: linux?.containers ?? [],
   };
 }
 
@@ -54,18 +58,28 @@ function uniqueByName(first: NetworkInterfaceUsage | undefined, rest: NetworkInt
 const L = FIELDS.LinuxPodSandboxStats;
 const L_NETWORK = tagOf(L.network, LEN);
 const L_PROCESS = tagOf(L.process, LEN);
-const L_READ = fieldMask(L.network, L.process);
+const L_CONTAINERS = tagOf(L.containers, LEN);
+const L_READ = fieldMask(L.network, L.process, L.containers);
+const L_READ_POD_ONLY = fieldMask(L.network, L.process);
 
-function readLinux(r: WireReader, end: number): LinuxFigures {
-  const figures: LinuxFigures = { timestamp: 0, defaultInterface: undefined, interfaces: [], processes: undefined };
+function readLinux(r: WireReader, end: number, withContainers: boolean): LinuxFigures {
+  const figures: LinuxFigures = { timestamp: 0, defaultInterface: undefined, interfaces: [], processes: undefined, containers: [] };
+  const read = withContainers ? L_READ : L_READ_POD_ONLY;
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === L_NETWORK) readNetwork(r, r.end(), figures);
     else if (tag === L_PROCESS) figures.processes = readProcessCount(r, r.end());
-    else r.skip(tag, L_READ);
+    else if (tag === L_CONTAINERS && withContainers) readContainerRow(r, r.end(), figures.containers);
+    else r.skip(tag, read);
   }
   r.finish(end);
   return figures;
+}
+
+/** A container row, kept when it has an id (as a ListContainerStats row is). */
+function readContainerRow(r: WireReader, end: number, into: ContainerUsage[]): void {
+  const row = readContainerStats(r, end);
+  if (row.id !== '') into.push(row);
 }
 
 const N = FIELDS.NetworkUsage;

@@ -55,8 +55,10 @@ export function decodeListContainerStats(bytes: Uint8Array): ContainerUsage[] {
   return decodeRows(bytes, 'ListContainerStats', FIELDS.ListContainerStatsResponse.stats, readContainerStats);
 }
 
-export function decodeListPodSandboxStats(bytes: Uint8Array): PodSandboxUsage[] {
-  return decodeRows(bytes, 'ListPodSandboxStats', FIELDS.ListPodSandboxStatsResponse.stats, readPodSandboxStats);
+/** `withContainers` false leaves each pod's `containers` empty, stepping over most of the answer. */
+export function decodeListPodSandboxStats(bytes: Uint8Array, withContainers = true): PodSandboxUsage[] {
+  const readRow = (r: WireReader, end: number) => readPodSandboxStats(r, end, withContainers);
+  return decodeRows(bytes, 'ListPodSandboxStats', FIELDS.ListPodSandboxStatsResponse.stats, readRow);
 }
 
 /** The decoders by RuntimeService method, for the 'reader' proto to install (proto.ts). */
@@ -64,5 +66,5 @@ export const LIST_DECODERS: ReadonlyMap<string, (bytes: Buffer) => unknown> = ne
   ['ListContainers', decodeListContainers],
   ['ListPodSandbox', decodeListPodSandbox],
   ['ListContainerStats', decodeListContainerStats],
-  ['ListPodSandboxStats', decodeListPodSandboxStats],
+  ['ListPodSandboxStats', (bytes: Buffer) => decodeListPodSandboxStats(bytes)],
 ]);

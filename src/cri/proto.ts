@@ -40,10 +40,9 @@ export type ProtoShape = 'full' | 'reader';
 /**
  * Fields the agent never reads, by message, left out of the agent's decoder:
  * protobufjs skips the bytes of a field its type does not declare without
- * building anything. Most of ListPodSandboxStats is a second copy of every
- * container's stats (with labels and annotations) inside its pod; the agent
- * takes container stats from ListContainerStats and only network and process
- * counts from the pod's. The attributes of stats repeat what the list calls
+ * building anything. Of a pod's stats the agent reads the network and
+ * process counts and, when it asks for them, the copy of every container's
+ * stats inside (poller/stats-plan.ts), not the pod's CPU and memory. The attributes of stats repeat what the list calls
  * already gave; only their ids are read. Annotations of pods and containers
  * are read nowhere, and in a cluster they are often most of a list answer
  * (kubectl's last-applied-configuration alone is the whole manifest). The
@@ -54,7 +53,7 @@ const UNREAD_FIELDS: Readonly<Record<string, readonly string[]>> = {
   PodSandbox: ['annotations'],
   Container: ['annotations'],
   PodSandboxStats: ['windows'],
-  LinuxPodSandboxStats: ['cpu', 'memory', 'containers', 'io'],
+  LinuxPodSandboxStats: ['cpu', 'memory', 'io'],
   PodSandboxAttributes: ['metadata', 'labels', 'annotations'],
   ContainerAttributes: ['metadata', 'labels', 'annotations'],
 };

@@ -15,7 +15,8 @@ export interface RuntimeSource {
   /** Verbose; only for a sandbox whose containers report relative log paths. */
   podSandboxStatus(id: string): Promise<PodSandboxDetail>;
   listContainerStats(): Promise<ContainerUsage[]>;
-  listPodSandboxStats(): Promise<PodSandboxUsage[]>;
+  /** `withContainers`: also the container stats inside each pod's (PodSandboxUsage.containers); else those are empty. */
+  listPodSandboxStats(withContainers: boolean): Promise<PodSandboxUsage[]>;
   imageFsInfo(): Promise<ImageFs[]>;
   listImages(): Promise<Image[]>;
   resetNegotiation(): void;

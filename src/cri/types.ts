@@ -106,6 +106,11 @@ export interface PodSandboxUsage {
   readonly timestamp: number;
   readonly interfaces: readonly NetworkInterfaceUsage[];
   readonly processes?: number;
+  /**
+   * The stats of the pod's containers, which containerd and CRI-O repeat
+   * inside each pod's; empty when the caller did not ask for them.
+   */
+  readonly containers: readonly ContainerUsage[];
 }
 
 export interface Image {

@@ -29,7 +29,7 @@ export const FIELDS = {
   ListPodSandboxStatsResponse: { stats: 1 },
   PodSandboxStats: { attributes: 1, linux: 2 },
   PodSandboxAttributes: { id: 1 },
-  LinuxPodSandboxStats: { network: 3, process: 4 },
+  LinuxPodSandboxStats: { network: 3, process: 4, containers: 5 },
   NetworkUsage: { timestamp: 1, defaultInterface: 2, interfaces: 3 },
   NetworkInterfaceUsage: { name: 1, rxBytes: 2, rxErrors: 3, txBytes: 4, txErrors: 5 },
   ProcessUsage: { processCount: 2 },

@@ -11,6 +11,7 @@ import { runtimeType } from '../runtimes/detect.js';
 import { genericAdapter } from '../runtimes/generic.js';
 import { buildSnapshot, type PollResults } from './build.js';
 import { DetailCache } from './details.js';
+import { StatsPlan } from './stats-plan.js';
 import { validContainers, validContainerUsage, validSandboxes, validSandboxUsage, type InvalidObserver } from './validate.js';
 import { emptySnapshot, type PartError, type RuntimeInfo, type Snapshot } from './snapshot.js';
 
@@ -63,6 +64,7 @@ export class Poller {
   private latest: Snapshot;
   private version: RuntimeVersion | undefined;
   private readonly details = new DetailCache();
+  private readonly stats = new StatsPlan();
   private adapter: RuntimeAdapter | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<Snapshot> | undefined;
@@ -203,9 +205,10 @@ export class Poller {
     // Independent calls go out together; ListPodSandboxStats is among them
     // at most once, and polls never overlap, so it is never in flight twice.
     const podStatsFromHost = this.opts.hostStats?.coversPods() === true;
-    const [status, sandboxes, containers, containerUsage, sandboxUsage, imageFs, images] = await Promise.allSettled([
-      src.status(), src.listPodSandboxes(), src.listContainers(), src.listContainerStats(),
-      podStatsFromHost ? Promise.resolve([]) : src.listPodSandboxStats(), src.imageFsInfo(), src.listImages(),
+    // Every call has settled before the poll goes on, even when it fails.
+    const [[status, sandboxes, containers, imageFs, images], stats] = await Promise.all([
+      Promise.allSettled([src.status(), src.listPodSandboxes(), src.listContainers(), src.imageFsInfo(), src.listImages()]),
+      this.stats.ask(src, podStatsFromHost),
     ]);
     if (sandboxes.status === 'rejected') throw sandboxes.reason;
     if (containers.status === 'rejected') throw containers.reason;
@@ -217,6 +220,7 @@ export class Poller {
     };
     const invalid: InvalidObserver = this.opts.onInvalid ?? (() => undefined);
     const listed = validContainers(containers.value, invalid);
+    this.stats.review(listed, stats);
     const refreshed = await this.details.refresh(src, listed, (d) => adapter.enrich(d));
     for (const message of refreshed.failures) errors.push({ part: 'ContainerStatus', message });
     return {
@@ -225,8 +229,8 @@ export class Poller {
       sandboxes: validSandboxes(sandboxes.value, invalid),
       containers: listed,
       details: refreshed.details,
-      containerUsage: validContainerUsage(value('ListContainerStats', containerUsage, []), invalid),
-      sandboxUsage: validSandboxUsage(value('ListPodSandboxStats', sandboxUsage, []), invalid),
+      containerUsage: validContainerUsage(value('ListContainerStats', stats.containers, []), invalid),
+      sandboxUsage: validSandboxUsage(value('ListPodSandboxStats', stats.pods, []), invalid),
       imageFs: value('ImageFsInfo', imageFs, this.latest.imageFs),
       images: value('ListImages', images, this.latest.images),
       errors,

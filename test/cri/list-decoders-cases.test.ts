@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
 import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from '../../src/cri/types.js';
+import { decodeListPodSandboxStats } from '../../src/cri/list-decoders.js';
 import { hand, oracle, type ListMethod } from './list-oracle.js';
 import { w, type WireWriter } from './wire-writer.js';
 
@@ -126,7 +127,7 @@ describe('list decoders: the old path, corner by corner', () => {
         .message(3, iface('lo', 2n)).message(3, iface('eth0', 3n)).message(3, iface('', 4n)).message(3, iface('lo', 5n)))
       .message(4, w().message(2, wrapper(7n))))));
     assert.deepStrictEqual(p, {
-      id: 'p1', timestamp: 3, processes: 7,
+      id: 'p1', timestamp: 3, processes: 7, containers: [],
       interfaces: [
         { name: 'eth0', rxBytes: 3, rxErrors: undefined, txBytes: undefined, txErrors: undefined },
         { name: 'lo', rxBytes: 5, rxErrors: undefined, txBytes: undefined, txErrors: undefined },
@@ -138,7 +139,19 @@ describe('list decoders: the old path, corner by corner', () => {
     const [p] = both<PodSandboxUsage>('ListPodSandboxStats', w().message(1, w().message(1, w().string(1, 'p1'))
       .message(2, w().message(3, w().int(1, 1_000_000_000).message(2, w().string(1, 'eth0'))).message(4, w().message(2, wrapper(3n))))
       .message(2, w().message(3, w().message(3, w().string(1, 'eth1'))))));
-    assert.deepStrictEqual(p, { id: 'p1', timestamp: 0, interfaces: [{ name: 'eth1', rxBytes: undefined, rxErrors: undefined, txBytes: undefined, txErrors: undefined }], processes: undefined });
+    assert.deepStrictEqual(p, { id: 'p1', timestamp: 0, interfaces: [{ name: 'eth1', rxBytes: undefined, rxErrors: undefined, txBytes: undefined, txErrors: undefined }], processes: undefined, containers: [] });
+  });
+
+  it('reads the container rows inside a pod\'s stats like ListContainerStats rows (id-less dropped, the last LinuxPodSandboxStats\'s only), or steps over them', () => {
+    const row = (id: string, cpu: bigint) => w().message(1, w().string(1, id)).message(2, w().int(1, 2_000_000_000).message(2, wrapper(cpu)));
+    const answer = () => w().message(1, w().message(1, w().string(1, 'p1'))
+      .message(2, w().message(5, row('gone', 1n)))
+      .message(2, w().message(5, row('a', 5n)).message(5, w().message(2, w().int(1, 1))).message(5, row('b', 6n))));
+    const [p] = both<PodSandboxUsage>('ListPodSandboxStats', answer());
+    assert.deepStrictEqual(p?.containers.map((u) => [u.id, u.cpuUsageCoreNanoSeconds, u.timestamp]), [['a', 5, 2], ['b', 6, 2]]);
+    const [podOnly] = decodeListPodSandboxStats(answer().finish(), false);
+    assert.deepStrictEqual({ ...podOnly, containers: [] }, { ...p, containers: [] });
+    assert.deepStrictEqual(podOnly?.containers, []);
   });
 
   it('steps over unknown fields of every wire type, groups included, at every level', () => {

@@ -36,7 +36,7 @@ test('the reader decodes the list answers straight to the domain values the full
   }
 });
 
-test('the reader proto for other calls skips the container stats repeated inside pod stats', () => {
+test('the reader proto keeps pod stats\' network and container rows, and skips the pod\'s CPU and memory and every attribute but ids', () => {
   const world = new World({ pods: 6, containersPerPod: 2, seed: 7 });
   const answer = new Renderer(getProfile('containerd'), world, false, {}).handlers('v1').ListPodSandboxStats!({});
   const full = (loadCriDefinition('v1')['runtime.v1.RuntimeService'] as unknown as Record<string, Codec>).ListPodSandboxStats!;
@@ -44,7 +44,11 @@ test('the reader proto for other calls skips the container stats repeated inside
   const first = (r: unknown) => (r as { stats: { linux: Record<string, unknown>; attributes: Record<string, unknown> }[] }).stats[0]!;
   const reader = first(readerProtobufjsDecoder('v1', 'ListPodSandboxStats')(bytes));
   assert.equal((first(full.responseDeserialize(bytes)).linux.containers as unknown[]).length, 2);
-  assert.equal(reader.linux.containers, undefined);
+  const rows = reader.linux.containers as { attributes: Record<string, unknown> }[];
+  assert.equal(rows.length, 2);
+  assert.ok(rows.every((r) => typeof r.attributes.id === 'string' && r.attributes.labels === undefined));
+  assert.equal(reader.linux.cpu, undefined);
+  assert.equal(reader.linux.memory, undefined);
   assert.equal(reader.attributes.labels, undefined);
   assert.ok(reader.linux.network, 'network figures are kept');
 });

@@ -4,6 +4,9 @@
 // cgroups here, so pod figures come from the host and the poll makes one
 // stats call, ListContainerStats, not ListPodSandboxStats as well.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { e2eSkip } from './harness/preconditions.js';
 import { startTestNode, type TestNode } from './harness/test-node.js';
@@ -98,5 +101,48 @@ describe('CRI calls per poll on a real containerd', { skip }, () => {
     const processes = parseSamples(await agent.metrics(), 'container_processes').filter((s) => s.labels.namespace === 'calls');
     assert.equal(processes.length, 20, 'every pod has its process count, from its cgroup');
     assert.ok(processes.every((s) => s.value >= 2), `pause and sleep in each pod: ${JSON.stringify(processes.map((s) => s.value))}`);
+  });
+});
+
+// Without the host's cgroups (no host mounts), pod figures come from
+// ListPodSandboxStats, and containerd repeats every container's stats inside
+// it: after one poll that asks both and finds them all there, the poll makes
+// that one stats call and the container figures come from it.
+describe('one stats call per poll on a real containerd without host mounts', { skip }, () => {
+  let node: TestNode;
+  let agent: Agent;
+  let emptyHost: string;
+
+  before(async () => {
+    node = await startTestNode();
+    emptyHost = await mkdtemp(join(tmpdir(), 'cri-exporter-nohost-'));
+    for (let k = 0; k < 3; k++) {
+      await node.runPod({
+        name: `nested-${k}`, namespace: 'nested', uid: `00000000-0000-4000-9100-${String(k).padStart(12, '0')}`,
+        containers: containersFor(k),
+      });
+    }
+    agent = await node.startAgent(['--poll-interval', '1s', '--host-cgroup-root', emptyHost, '--host-proc', emptyHost]);
+  });
+
+  after(async () => {
+    await node?.stop();
+    if (emptyHost) await rm(emptyHost, { recursive: true, force: true });
+  });
+
+  it('asks ListPodSandboxStats alone and still has every container\'s figures', async () => {
+    const cpu = async () => parseSamples(await agent.metrics(), 'container_cpu_usage_seconds_total').filter((s) => s.labels.namespace === 'nested');
+    await waitUntil(async () => (await cpu()).length === 5, 20_000, () => 'five containers without CPU figures');
+    const key = (s: { labels: Record<string, unknown> }) => `${String(s.labels.pod)}/${String(s.labels.container)}`;
+    const first = new Map((await cpu()).map((s) => [key(s), s.value]));
+    const calls = await callsPerPoll(agent, 3);
+    assert.equal(calls.get('ListPodSandboxStats'), 1, `pod figures from the runtime: ${JSON.stringify(Object.fromEntries(calls))}`);
+    assert.equal(calls.get('ListContainerStats') ?? 0, 0, 'container figures from the pods\' answer');
+    const later = await cpu();
+    assert.equal(later.length, 5, 'every container still has its figures');
+    for (const s of later) assert.ok(s.value >= (first.get(key(s)) ?? Infinity), `CPU of ${key(s)} went back or appeared`);
+    // Host-network pods have no interfaces of their own; their process counts come from the pods' answer.
+    const processes = parseSamples(await agent.metrics(), 'container_processes').filter((s) => s.labels.namespace === 'nested');
+    assert.equal(processes.length, 3, `each pod's process count from the runtime: ${JSON.stringify(processes)}`);
   });
 });

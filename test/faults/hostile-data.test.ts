@@ -14,10 +14,20 @@ import { agentOn, firstPoll, samples, simRuntime, text, total, type InProcessAge
 type Raw = Record<string, unknown>;
 const HOSTILE = 'say "hi"\\ \nnew line\ttab ünïcødé 🚀 ' + 'x'.repeat(10 * 1024);
 
+/** Container stats whose CPU goes backwards every other poll (uint64, so never negative on the wire), the first row twice. */
+function backwardsWithDuplicate(rows: Raw[], n: number): Raw[] {
+  const stats = rows.map((s) => {
+    const cpu = s.cpu as Raw | undefined;
+    return cpu ? { ...s, cpu: { ...cpu, timestamp: '0', usageCoreNanoSeconds: { value: String(n % 2 === 0 ? 5_000_000_000 : 1_000) } } } : s;
+  });
+  return [...stats, ...(stats[0] ? [stats[0]] : [])];
+}
+
 /** Rewrites answers the way a buggy or hostile runtime might. */
 function hostile(poll: { n: number }) {
   return (rpc: string, answer: Raw): Raw => {
     if (rpc === 'ListContainers') {
+      poll.n++; // once per poll
       const list = (answer.containers as Raw[]).map((c, i) => (i === 0 ? {
         ...c, labels: { ...(c.labels as Raw), 'io.kubernetes.container.name': HOSTILE, 'io.kubernetes.pod.name': HOSTILE }, image: { image: HOSTILE },
       } : c));
@@ -33,13 +43,16 @@ function hostile(poll: { n: number }) {
       };
     }
     if (rpc === 'ListContainerStats') {
-      poll.n++;
-      const stats = (answer.stats as Raw[]).map((s) => {
-        const cpu = s.cpu as Raw | undefined;
-        // Goes backwards every other poll; uint64 so never negative on the wire.
-        return cpu ? { ...s, cpu: { ...cpu, timestamp: '0', usageCoreNanoSeconds: { value: String(poll.n % 2 === 0 ? 5_000_000_000 : 1_000) } } } : s;
-      });
-      return { stats: [...stats, ...(stats[0] ? [stats[0]] : [])] }; // and one duplicate
+      return { stats: backwardsWithDuplicate(answer.stats as Raw[], poll.n) };
+    }
+    if (rpc === 'ListPodSandboxStats') {
+      // The same rows again inside the pods, where the agent takes them from once it has seen that they are there.
+      return {
+        stats: (answer.stats as Raw[]).map((p, i) => {
+          const linux = p.linux as Raw | undefined;
+          return linux && i === 0 ? { ...p, linux: { ...linux, containers: backwardsWithDuplicate(linux.containers as Raw[], poll.n) } } : p;
+        }),
+      };
     }
     if (rpc === 'ListPodSandbox') {
       const items = answer.items as Raw[];

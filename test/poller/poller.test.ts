@@ -79,4 +79,29 @@ describe('Poller', () => {
       await rt.stop();
     }
   });
+
+  it('without the host step, takes container figures from the pods\' answer: one stats call per poll after the first', async () => {
+    const rt = await startSimRuntime({ profile: 'cri-o', world: new World({ pods: 3, seed: 4 }) });
+    const client = new CriClient({ endpoint: parseEndpoint(rt.endpoint), timeoutMs: 2000, maxMessageBytes: 16 << 20, apiVersion: 'auto' });
+    const poller = new Poller({ source: client, intervalMs: 1000, nodeName: 'n', endpoint: rt.endpoint, logger: silent, publish: () => undefined });
+    try {
+      const first = await poller.pollOnce();
+      assert.equal(rt.calls.get('ListContainerStats'), 1);
+      let s = first;
+      for (let i = 0; i < 3; i++) s = await poller.pollOnce();
+      assert.equal(rt.calls.get('ListContainerStats'), 1, 'not asked again');
+      assert.equal(rt.calls.get('ListPodSandboxStats'), 4);
+      assert.deepEqual(s.errors, []);
+      const running = s.containers.filter((c) => c.state === 'running');
+      assert.ok(running.length > 0 && running.every((c) => s.usage.has(c.id)), 'every running container has figures');
+      for (const c of running) {
+        assert.ok((s.usage.get(c.id)?.cpuUsageCoreNanoSeconds ?? 0) >= (first.usage.get(c.id)?.cpuUsageCoreNanoSeconds ?? 0));
+      }
+      assert.ok(s.podUsage.size > 0, 'pod figures too');
+    } finally {
+      await poller.stop();
+      client.close();
+      await rt.stop();
+    }
+  });
 });

@@ -130,18 +130,34 @@ describe('simulated runtime, per profile', () => {
 
   test('ListPodSandboxStats: eth0 on containerd, lo as default plus eth0 on CRI-O, UNIMPLEMENTED on cri-dockerd', async () => {
     await withSim({ profile: 'containerd' }, async (_sim, client) => {
-      const stats = await client.listPodSandboxStats();
+      const stats = await client.listPodSandboxStats(false);
       assert.equal(stats.length, 3);
       assert.deepEqual(stats[0]?.interfaces.map((i) => i.name), ['eth0']);
       assert.equal(stats[0]?.timestamp, 0, 'containerd leaves NetworkUsage.timestamp unset');
     });
     await withSim({ profile: 'cri-o' }, async (_sim, client) => {
-      const stats = await client.listPodSandboxStats();
+      const stats = await client.listPodSandboxStats(false);
       assert.deepEqual(stats[0]?.interfaces.map((i) => i.name), ['lo', 'eth0']);
     });
     await withSim({ profile: 'docker' }, async (_sim, client) => {
-      await rejectsWith(client.listPodSandboxStats(), 'UNIMPLEMENTED');
+      await rejectsWith(client.listPodSandboxStats(false), 'UNIMPLEMENTED');
     });
+  });
+
+  test('ListPodSandboxStats repeats each container\'s ListContainerStats row inside its pod (asked for), or leaves them out', async () => {
+    for (const profile of ['containerd', 'cri-o'] as const) {
+      const world = new World({ pods: 3, seed: 5, now: () => T0 });
+      await withSim({ profile, world }, async (_sim, client) => {
+        const pods = await client.listPodSandboxStats(true);
+        const flat = await client.listContainerStats();
+        const nested = pods.flatMap((p) => p.containers);
+        assert.equal(nested.length, 6, profile);
+        assert.deepEqual(new Set(nested.map((u) => u.id)), new Set(flat.map((u) => u.id)), profile);
+        const sandboxOf = new Map(world.containers().map((c) => [c.id, c.podId]));
+        for (const p of pods) assert.ok(p.containers.every((u) => sandboxOf.get(u.id) === p.id), `${profile}: rows sit in their own pod`);
+        assert.ok((await client.listPodSandboxStats(false)).every((p) => p.containers.length === 0), profile);
+      });
+    }
   });
 });
 
@@ -164,7 +180,7 @@ describe('usage over time', () => {
         if (s.memoryWorkingSetBytes !== b.memoryWorkingSetBytes) memoryMoved = true;
       }
       assert.ok(memoryMoved, 'some working set changed');
-      const net = await client.listPodSandboxStats();
+      const net = await client.listPodSandboxStats(false);
       assert.ok(net.every((p) => (p.interfaces[0]?.rxBytes ?? 0) > 0));
     });
   });
@@ -210,7 +226,7 @@ describe('API versions', () => {
         assert.deepEqual(sim.apiVersions, ['v1alpha2']);
         assert.equal((await client.listContainers()).length, 6);
         // PodSandboxStats came with cri-api 0.22, after these releases.
-        await rejectsWith(client.listPodSandboxStats(), 'UNIMPLEMENTED');
+        await rejectsWith(client.listPodSandboxStats(false), 'UNIMPLEMENTED');
       });
     });
   }
@@ -264,7 +280,7 @@ describe('errors and faults', () => {
 
   test('containerd fails ListPodSandboxStats as a whole (no cgroup parent, or a sandbox not ready); CRI-O carries on', async () => {
     await withSim({ profile: 'containerd', faults: { podSandboxStatsFailsWithoutCgroupParent: true } }, async (_sim, client) => {
-      const err = await rejectsWith(client.listPodSandboxStats(), 'UNKNOWN');
+      const err = await rejectsWith(client.listPodSandboxStats(false), 'UNKNOWN');
       assert.match(err.message, /cgroupPath is empty/);
     });
     for (const profile of ['containerd', 'cri-o'] as const) {
@@ -274,9 +290,9 @@ describe('errors and faults', () => {
       world.setPodState(stopped.id, 'SANDBOX_NOTREADY');
       await withSim({ profile, world }, async (_sim, client) => {
         if (profile === 'containerd') {
-          assert.match((await rejectsWith(client.listPodSandboxStats(), 'UNKNOWN')).message, /not in ready state/);
+          assert.match((await rejectsWith(client.listPodSandboxStats(false), 'UNKNOWN')).message, /not in ready state/);
         } else {
-          assert.equal((await client.listPodSandboxStats()).length, 2);
+          assert.equal((await client.listPodSandboxStats(false)).length, 2);
         }
       });
     }

@@ -1,0 +1,94 @@
+// Which stats calls a poll makes. A poll needs every container's figures and,
+// unless the host gives them, the pods' (network, processes). containerd and
+// CRI-O repeat each container's stats inside its pod's, so when the pods'
+// answer is asked anyway it can carry the containers' too: one stats call
+// per poll instead of two, and the runtime collects each container's figures
+// once, not twice (at 1000 containers 0.7 MB less to receive and decode).
+//
+// Whether a runtime nests them is learned, not assumed: a probe poll asks
+// both and compares. After that, polls ask the pods' answer alone while it
+// keeps every running container; any sign that it does not (the call fails,
+// a running container is missing) sends the next poll back to probing, and
+// a failed call is made good in the same poll by ListContainerStats.
+import type { RuntimeSource } from '../cri/source.js';
+import type { ContainerSummary, ContainerUsage, PodSandboxUsage } from '../cri/types.js';
+
+/** The stats answers of one poll; `pods` is an empty success when it was not asked. */
+export interface StatsAnswers {
+  readonly containers: PromiseSettledResult<readonly ContainerUsage[]>;
+  readonly pods: PromiseSettledResult<readonly PodSandboxUsage[]>;
+}
+
+type Mode =
+  /** Ask both; decode the pods' container rows to see whether they cover ListContainerStats. */
+  | 'probe'
+  /** Ask the pods' answer alone and take the containers' figures from it. */
+  | 'nested'
+  /** Ask both, the pods' without its container rows; probe again after a while. */
+  | 'separate';
+
+/** Polls between probes once the pods' answer was found not to carry every container. */
+export const REPROBE_AFTER_POLLS = 30;
+
+const NOT_ASKED: PromiseSettledResult<readonly PodSandboxUsage[]> = { status: 'fulfilled', value: [] };
+
+export class StatsPlan {
+  private mode: Mode = 'probe';
+  private pollsUntilProbe = 0;
+
+  /** True when the next poll that asks for pods' stats takes the containers' from them alone. */
+  get nested(): boolean {
+    return this.mode === 'nested';
+  }
+
+  /**
+   * Makes this poll's stats calls. `podsFromHost`: the host gave every pod's
+   * figures last poll, so the pods' answer is not needed at all.
+   */
+  async ask(src: RuntimeSource, podsFromHost: boolean): Promise<StatsAnswers> {
+    if (podsFromHost) return { containers: await settle(src.listContainerStats()), pods: NOT_ASKED };
+    if (this.mode === 'nested') return this.askNested(src);
+    const probing = this.mode === 'probe';
+    const [containers, pods] = await Promise.all([settle(src.listContainerStats()), settle(src.listPodSandboxStats(probing))]);
+    if (probing) this.learn(containers, pods);
+    else if (--this.pollsUntilProbe <= 0) this.mode = 'probe';
+    return { containers, pods };
+  }
+
+  /**
+   * After the poll's ListContainers: in nested mode, a running container
+   * without a row in the pods' answer means it no longer covers them all
+   * (or the container started between the two answers); probe next poll.
+   */
+  review(listed: readonly ContainerSummary[], answers: StatsAnswers): void {
+    if (this.mode !== 'nested' || answers.containers.status !== 'fulfilled') return;
+    const seen = new Set(answers.containers.value.map((u) => u.id));
+    if (listed.some((c) => c.state === 'running' && !seen.has(c.id))) this.mode = 'probe';
+  }
+
+  private async askNested(src: RuntimeSource): Promise<StatsAnswers> {
+    const pods = await settle(src.listPodSandboxStats(true));
+    if (pods.status === 'fulfilled') return { containers: { status: 'fulfilled', value: nestedRows(pods.value) }, pods };
+    this.mode = 'probe';
+    return { containers: await settle(src.listContainerStats()), pods };
+  }
+
+  private learn(containers: StatsAnswers['containers'], pods: StatsAnswers['pods']): void {
+    if (containers.status !== 'fulfilled' || pods.status !== 'fulfilled') return;
+    const nested = new Set(nestedRows(pods.value).map((u) => u.id));
+    const covered = containers.value.length > 0 && containers.value.every((u) => nested.has(u.id));
+    this.mode = covered ? 'nested' : 'separate';
+    this.pollsUntilProbe = covered ? 0 : REPROBE_AFTER_POLLS;
+  }
+}
+
+/** Every pod's container rows in one list, in the answer's order. */
+export function nestedRows(pods: readonly PodSandboxUsage[]): ContainerUsage[] {
+  const rows: ContainerUsage[] = [];
+  for (const p of pods) for (const c of p.containers) rows.push(c);
+  return rows;
+}
+
+function settle<T>(p: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return p.then((value) => ({ status: 'fulfilled', value }), (reason: unknown) => ({ status: 'rejected', reason }));
+}
