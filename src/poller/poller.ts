@@ -146,6 +146,7 @@ export class Poller {
         previous: this.latest,
         removedGraceSeconds: (this.opts.removedGraceMs ?? 0) / 1000,
       });
+      this.stats.review(next.containers, next.usage);
       if (this.opts.hostStats) next = await this.opts.hostStats.apply(next);
       await nextTurn();
       this.latest = next;
@@ -220,7 +221,6 @@ export class Poller {
     };
     const invalid: InvalidObserver = this.opts.onInvalid ?? (() => undefined);
     const listed = validContainers(containers.value, invalid);
-    this.stats.review(listed, stats);
     const refreshed = await this.details.refresh(src, listed, (d) => adapter.enrich(d));
     for (const message of refreshed.failures) errors.push({ part: 'ContainerStatus', message });
     return {

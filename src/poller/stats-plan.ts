@@ -11,7 +11,7 @@
 // a running container is missing) sends the next poll back to probing, and
 // a failed call is made good in the same poll by ListContainerStats.
 import type { RuntimeSource } from '../cri/source.js';
-import type { ContainerSummary, ContainerUsage, PodSandboxUsage } from '../cri/types.js';
+import type { ContainerState, ContainerUsage, PodSandboxUsage } from '../cri/types.js';
 
 /** The stats answers of one poll; `pods` is an empty success when it was not asked. */
 export interface StatsAnswers {
@@ -35,6 +35,8 @@ const NOT_ASKED: PromiseSettledResult<readonly PodSandboxUsage[]> = { status: 'f
 export class StatsPlan {
   private mode: Mode = 'probe';
   private pollsUntilProbe = 0;
+  /** The last ask() took the containers' figures from the pods' answer. */
+  private tookNested = false;
 
   /** True when the next poll that asks for pods' stats takes the containers' from them alone. */
   get nested(): boolean {
@@ -46,6 +48,7 @@ export class StatsPlan {
    * figures last poll, so the pods' answer is not needed at all.
    */
   async ask(src: RuntimeSource, podsFromHost: boolean): Promise<StatsAnswers> {
+    this.tookNested = false;
     if (podsFromHost) return { containers: await settle(src.listContainerStats()), pods: NOT_ASKED };
     if (this.mode === 'nested') return this.askNested(src);
     const probing = this.mode === 'probe';
@@ -56,18 +59,24 @@ export class StatsPlan {
   }
 
   /**
-   * After the poll's ListContainers: in nested mode, a running container
-   * without a row in the pods' answer means it no longer covers them all
-   * (or the container started between the two answers); probe next poll.
+   * After the poll is built: when its figures came from the pods' answer, a
+   * running container without them means that answer no longer covers every
+   * container (or the container started between the two answers); the next
+   * poll probes.
    */
-  review(listed: readonly ContainerSummary[], answers: StatsAnswers): void {
-    if (this.mode !== 'nested' || answers.containers.status !== 'fulfilled') return;
-    const seen = new Set(answers.containers.value.map((u) => u.id));
-    if (listed.some((c) => c.state === 'running' && !seen.has(c.id))) this.mode = 'probe';
+  review(containers: readonly { readonly id: string; readonly state: ContainerState }[], usage: ReadonlyMap<string, unknown>): void {
+    if (!this.tookNested) return;
+    for (const c of containers) {
+      if (c.state === 'running' && !usage.has(c.id)) {
+        this.mode = 'probe';
+        return;
+      }
+    }
   }
 
   private async askNested(src: RuntimeSource): Promise<StatsAnswers> {
     const pods = await settle(src.listPodSandboxStats(true));
+    this.tookNested = pods.status === 'fulfilled';
     if (pods.status === 'fulfilled') return { containers: { status: 'fulfilled', value: nestedRows(pods.value) }, pods };
     this.mode = 'probe';
     return { containers: await settle(src.listContainerStats()), pods };

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RuntimeSource } from '../../src/cri/source.js';
-import type { ContainerSummary, ContainerUsage, PodSandboxUsage } from '../../src/cri/types.js';
-import { REPROBE_AFTER_POLLS, StatsPlan } from '../../src/poller/stats-plan.js';
+import type { ContainerState, ContainerUsage, PodSandboxUsage } from '../../src/cri/types.js';
+import { REPROBE_AFTER_POLLS, StatsPlan, type StatsAnswers } from '../../src/poller/stats-plan.js';
 
 const usage = (id: string): ContainerUsage => ({ id, timestamp: 1, cpuUsageCoreNanoSeconds: id.length });
 const pod = (id: string, containers: ContainerUsage[]): PodSandboxUsage => ({ id, timestamp: 1, interfaces: [], containers });
-const summary = (id: string, state: ContainerSummary['state'] = 'running'): ContainerSummary => ({
-  id, sandboxId: 'p', name: id, attempt: 0, image: '', imageRef: '', state, createdAt: 0, labels: {},
-});
+const listed = (id: string, state: ContainerState = 'running') => ({ id, state });
+/** The usage map a snapshot built from these answers would hold. */
+const usageOf = (s: StatsAnswers) => new Map(s.containers.status === 'fulfilled' ? s.containers.value.map((u) => [u.id, u]) : []);
 
 /** A runtime whose stats answers the test sets; it records every stats call as it is made. */
 class FakeStats {
@@ -59,7 +59,8 @@ describe('StatsPlan', () => {
     assert.equal(plan.nested, true);
     for (let i = 0; i < 3; i++) {
       const next = await plan.ask(rt.source, false);
-      plan.review([summary('a'), summary('b'), summary('x', 'exited')], next);
+      plan.review([listed('a'), listed('b'), listed('x', 'exited')], usageOf(next));
+      assert.equal(plan.nested, true, 'an exited container without figures is no sign');
       assert.deepEqual(rt.take(), ['ListPodSandboxStats+containers'], 'one stats call per poll');
       assert.deepEqual(ids(next.containers), ['a', 'b']);
       assert.equal(next.pods.status === 'fulfilled' && next.pods.value.length, 2);
@@ -127,9 +128,11 @@ describe('StatsPlan', () => {
   it('probes again when a running container has no row in the pods\' answer', async () => {
     const rt = new FakeStats();
     const plan = new StatsPlan();
-    await plan.ask(rt.source, false);
+    const probe = await plan.ask(rt.source, false);
+    plan.review([listed('a'), listed('b'), listed('new')], usageOf(probe));
+    assert.equal(plan.nested, true, 'figures from ListContainerStats say nothing about the pods\' answer');
     const s = await plan.ask(rt.source, false);
-    plan.review([summary('a'), summary('b'), summary('new')], s);
+    plan.review([listed('a'), listed('b'), listed('new')], usageOf(s));
     assert.equal(plan.nested, false);
     rt.take();
     await plan.ask(rt.source, false);
