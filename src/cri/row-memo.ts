@@ -12,14 +12,18 @@ interface Kept<T> {
   /** A copy: the answer's buffer is not held, only the rows' own bytes. */
   readonly bytes: Buffer;
   readonly row: T;
+  /** The last answer that listed it. */
+  answer: number;
 }
 
 // Container, PodSandbox (and their stats' attributes) all number their id 1.
 const ID = tagOf(FIELDS.Container.id, LEN);
 
 export class RowMemo<T extends { readonly id: string }> {
-  private last = new Map<string, Kept<T>>();
-  private next = new Map<string, Kept<T>>();
+  // One map for every answer: a row listed again is only marked, so an
+  // unchanged answer of 1000 rows writes nothing to it.
+  private readonly kept = new Map<string, Kept<T>>();
+  private answer = 0;
 
   /**
    * The row between the reader's position and `end`: the kept one when its
@@ -28,31 +32,31 @@ export class RowMemo<T extends { readonly id: string }> {
   row(r: WireReader, end: number, decode: (r: WireReader, end: number) => T): T {
     const start = r.pos;
     const id = peekId(r, end);
-    const kept = id === '' ? undefined : this.last.get(id);
+    const kept = id === '' ? undefined : this.kept.get(id);
     if (kept !== undefined && kept.bytes.length === end - start && kept.bytes.compare(r.bytes, start, end) === 0) {
       r.pos = end;
-      this.next.set(id, kept);
+      kept.answer = this.answer;
       return kept.row;
     }
     r.pos = start;
     const row = decode(r, end);
-    if (row.id !== '') this.next.set(row.id, { bytes: copyOf(r.bytes, start, end), row });
+    if (row.id !== '') this.kept.set(row.id, { bytes: copyOf(r.bytes, start, end), row, answer: this.answer });
     return row;
   }
 
-  /** Starts an answer: forgets what an answer that failed half-way kept. */
+  /** Starts an answer. */
   begin(): void {
-    this.next = new Map();
+    this.answer++;
   }
 
-  /** Ends an answer: rows it did not list are forgotten. */
+  /** Ends an answer: rows it did not list are forgotten (and so are those of an answer that failed half-way). */
   done(): void {
-    this.last = this.next;
-    this.next = new Map();
+    // values(): entries() would make a [key, value] pair per row.
+    for (const k of this.kept.values()) if (k.answer !== this.answer) this.kept.delete(k.row.id);
   }
 
   get size(): number {
-    return this.last.size;
+    return this.kept.size;
   }
 }
 
