@@ -100,5 +100,16 @@ export interface SoakRow {
   readonly growthPercent: number;
   /** The agent process's CPU over the soak, per poll (scrapes included). */
   readonly cpuMsPerPoll: number;
-  readonly samples: readonly { cycle: number; rssBytes: number; seconds: number }[];
+  /** V8's heap (used, total) and external memory, as the agent reports them in its own nodejs_* metrics. */
+  readonly heap?: { readonly usedFirst: number; readonly usedLast: number; readonly totalLast: number; readonly externalFirst: number; readonly externalLast: number };
+  readonly samples: readonly SoakSample[];
+}
+
+export interface SoakSample {
+  readonly cycle: number;
+  readonly rssBytes: number;
+  readonly seconds: number;
+  readonly heapUsedBytes?: number;
+  readonly heapTotalBytes?: number;
+  readonly externalBytes?: number;
 }

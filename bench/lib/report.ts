@@ -64,8 +64,11 @@ function sections(r: Results): Section[] {
     const s = r.soak;
     out.push({
       title: `Soak: the agent CLI polling every ${s.intervalMs} ms, ${s.churnPodsPerCycle} pod(s) replaced per poll, /metrics (gzip) + /api/v1/containers every 5 s`,
-      headers: ['containers', 'polls', 'asked', 'seconds', 'warm from poll', 'RSS first quarter MiB', 'RSS last quarter MiB', 'RSS max MiB', 'growth %', 'CPU ms/poll'],
-      rows: [[s.containers, s.cycles, s.cyclesAsked, s.seconds, s.warmCycle, s.rssWarmBytes / MiB, s.rssEndBytes / MiB, s.rssMaxBytes / MiB, s.growthPercent, s.cpuMsPerPoll]],
+      headers: ['containers', 'polls', 'asked', 'seconds', 'warm from poll', 'RSS first quarter MiB', 'RSS last quarter MiB', 'RSS max MiB', 'growth %', 'CPU ms/poll',
+        'heap used first → last MiB', 'external first → last MiB'],
+      rows: [[s.containers, s.cycles, s.cyclesAsked, s.seconds, s.warmCycle, s.rssWarmBytes / MiB, s.rssEndBytes / MiB, s.rssMaxBytes / MiB, s.growthPercent, s.cpuMsPerPoll,
+        s.heap ? `${(s.heap.usedFirst / MiB).toFixed(1)} → ${(s.heap.usedLast / MiB).toFixed(1)}` : undefined,
+        s.heap ? `${(s.heap.externalFirst / MiB).toFixed(1)} → ${(s.heap.externalLast / MiB).toFixed(1)}` : undefined]],
     });
   }
   out.push({

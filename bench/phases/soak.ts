@@ -7,7 +7,7 @@
 // scraper and a log shipper would. RSS and CPU come from /proc; the number
 // of polls from the agent's own cri_exporter_poll_duration_seconds_count.
 import { startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
-import type { BenchContext, SoakRow } from '../lib/context.js';
+import type { BenchContext, SoakRow, SoakSample } from '../lib/context.js';
 import { cpuMs, MiB, rssBytes } from '../lib/procstat.js';
 import { max, median } from '../lib/stats.js';
 import { startSimChild } from './sim.js';
@@ -29,13 +29,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** As Prometheus asks (fetch undoes the gzip): asking another format too would make the agent render both after each poll. */
 const SCRAPE_HEADERS = { 'accept-encoding': 'gzip', accept: 'application/openmetrics-text;version=1.0.0' };
 
-/** The scrape itself: the agent's poll count is in it. */
-async function scrapeMetrics(agent: AgentProcess): Promise<number> {
+interface Scraped {
+  readonly polls: number;
+  readonly heapUsedBytes?: number;
+  readonly heapTotalBytes?: number;
+  readonly externalBytes?: number;
+}
+
+/** A sample's value in the exposition, unlabelled. */
+function sampleOf(text: string, name: string): number | undefined {
+  const m = new RegExp(`^${name}(?:\\{\\})? ([0-9.e+]+)`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The scrape itself: the agent's poll count is in it, and its heap as prom-client reads it. */
+async function scrapeMetrics(agent: AgentProcess): Promise<Scraped> {
   const res = await agent.get('/metrics', SCRAPE_HEADERS);
   const text = await res.text();
-  const m = /^cri_exporter_poll_duration_seconds_count(?:\{\})? (\d+)/m.exec(text);
-  if (!res.ok || !m) throw new Error(`soak: no poll count in /metrics (HTTP ${res.status})`);
-  return Number(m[1]);
+  const polls = sampleOf(text, 'cri_exporter_poll_duration_seconds_count');
+  if (!res.ok || polls === undefined) throw new Error(`soak: no poll count in /metrics (HTTP ${res.status})`);
+  return {
+    polls,
+    heapUsedBytes: sampleOf(text, 'nodejs_heap_size_used_bytes'),
+    heapTotalBytes: sampleOf(text, 'nodejs_heap_size_total_bytes'),
+    externalBytes: sampleOf(text, 'nodejs_external_memory_bytes'),
+  };
 }
 
 async function fetchContainers(agent: AgentProcess): Promise<void> {
@@ -51,7 +69,7 @@ export async function runSoak(ctx: BenchContext, plan: SoakPlan): Promise<SoakRo
   const agent = await startAgentProcess(ctx.build.cli, `unix://${sim.socketPath}`, ['--poll-interval', `${plan.intervalMs}ms`, '--removed-grace', grace], 300_000);
   try {
     const churn = setInterval(() => void sim.child.ask({ type: 'churn', pods: plan.churnPods }), plan.intervalMs);
-    const samples: SoakRow['samples'][number][] = [];
+    const samples: SoakSample[] = [];
     const t0 = Date.now();
     const cpu0 = cpuMs(agent.pid);
     let cycles = 0;
@@ -59,8 +77,12 @@ export async function runSoak(ctx: BenchContext, plan: SoakPlan): Promise<SoakRo
       while (cycles < plan.cycles && Date.now() - t0 < plan.budgetSeconds * 1000) {
         await sleep(SAMPLE_EVERY_MS);
         await fetchContainers(agent);
-        cycles = await scrapeMetrics(agent);
-        samples.push({ cycle: cycles, rssBytes: rssBytes(agent.pid), seconds: (Date.now() - t0) / 1000 });
+        const scraped = await scrapeMetrics(agent);
+        cycles = scraped.polls;
+        samples.push({
+          cycle: cycles, rssBytes: rssBytes(agent.pid), seconds: (Date.now() - t0) / 1000,
+          heapUsedBytes: scraped.heapUsedBytes, heapTotalBytes: scraped.heapTotalBytes, externalBytes: scraped.externalBytes,
+        });
       }
     } finally {
       clearInterval(churn);
@@ -72,13 +94,16 @@ export async function runSoak(ctx: BenchContext, plan: SoakPlan): Promise<SoakRo
     const warmed = samples.filter((s) => s.seconds >= seconds * WARM_FRACTION);
     if (warmed.length < 4) throw new Error(`soak: ${warmed.length} samples after warm-up; run it longer (--soak-seconds)`);
     const quarter = Math.max(1, Math.floor(warmed.length / 4));
-    const rssWarmBytes = median(warmed.slice(0, quarter).map((s) => s.rssBytes));
-    const rssEndBytes = median(warmed.slice(-quarter).map((s) => s.rssBytes));
+    const first = warmed.slice(0, quarter);
+    const last = warmed.slice(-quarter);
+    const rssWarmBytes = median(first.map((s) => s.rssBytes));
+    const rssEndBytes = median(last.map((s) => s.rssBytes));
     const row: SoakRow = {
       containers: sim.containers, cyclesAsked: plan.cycles, cycles, seconds, churnPodsPerCycle: plan.churnPods, intervalMs: plan.intervalMs,
       warmCycle: (warmed[0] as SoakRow['samples'][number]).cycle, rssWarmBytes, rssEndBytes,
       rssMaxBytes: max(warmed.map((s) => s.rssBytes)),
-      growthPercent: ((rssEndBytes - rssWarmBytes) / rssWarmBytes) * 100, cpuMsPerPoll: cpu / Math.max(1, cycles), samples,
+      growthPercent: ((rssEndBytes - rssWarmBytes) / rssWarmBytes) * 100, cpuMsPerPoll: cpu / Math.max(1, cycles),
+      heap: heapLevels(first, last), samples,
     };
     ctx.log(`  ${row.cycles} polls in ${row.seconds.toFixed(0)} s; RSS ${(row.rssWarmBytes / MiB).toFixed(1)} → ${(row.rssEndBytes / MiB).toFixed(1)} MiB (${row.growthPercent.toFixed(1)} %), max ${(row.rssMaxBytes / MiB).toFixed(1)} MiB`);
     return row;
@@ -86,4 +111,19 @@ export async function runSoak(ctx: BenchContext, plan: SoakPlan): Promise<SoakRo
     await agent.stop();
     await sim.child.stop();
   }
+}
+
+/** Medians of the heap figures over the first and the last quarter, when the agent reported them. */
+function heapLevels(first: readonly SoakSample[], last: readonly SoakSample[]): SoakRow['heap'] {
+  const level = (xs: readonly SoakSample[], pick: (s: SoakSample) => number | undefined): number | undefined => {
+    const values = xs.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === 0 ? undefined : median(values);
+  };
+  const usedFirst = level(first, (s) => s.heapUsedBytes);
+  const usedLast = level(last, (s) => s.heapUsedBytes);
+  const totalLast = level(last, (s) => s.heapTotalBytes);
+  const externalFirst = level(first, (s) => s.externalBytes);
+  const externalLast = level(last, (s) => s.externalBytes);
+  if (usedFirst === undefined || usedLast === undefined || totalLast === undefined || externalFirst === undefined || externalLast === undefined) return undefined;
+  return { usedFirst, usedLast, totalLast, externalFirst, externalLast };
 }
