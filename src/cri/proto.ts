@@ -42,10 +42,11 @@ export type ProtoShape = 'full' | 'reader';
  * protobufjs skips the bytes of a field its type does not declare without
  * building anything. Of a pod's stats the agent reads the network and
  * process counts and, when it asks for them, the copy of every container's
- * stats inside (poller/stats-plan.ts), not the pod's CPU and memory. The attributes of stats repeat what the list calls
- * already gave; only their ids are read. Annotations of pods and containers
- * are read nowhere, and in a cluster they are often most of a list answer
- * (kubectl's last-applied-configuration alone is the whole manifest). The
+ * stats inside (poller/stats-plan.ts), not the pod's CPU and memory. The
+ * attributes of stats repeat what the list calls already gave; only their
+ * ids are read. Annotations of pods and containers are read nowhere, and in
+ * a cluster they are often most of a list answer (kubectl's
+ * last-applied-configuration alone is the whole manifest). The
  * four list answers bypass protobufjs now (list-decoders.ts), but are held
  * to what protobufjs makes of them with this shape.
  */

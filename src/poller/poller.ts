@@ -243,6 +243,7 @@ export class Poller {
   private async ensureVersion(): Promise<RuntimeAdapter> {
     if (this.opts.source.takeReconnect()) this.version = undefined;
     if (this.version === undefined || this.adapter === undefined) {
+      this.stats.reset();
       this.version = await this.opts.source.version();
       const type = runtimeType(this.version.runtimeName);
       if (this.adapter?.type !== type) {

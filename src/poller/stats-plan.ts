@@ -6,7 +6,7 @@
 // once, not twice (at 1000 containers 0.7 MB less to receive and decode).
 //
 // Whether a runtime nests them is learned, not assumed: a probe poll asks
-// both and compares. After that, polls ask the pods' answer alone while it
+// both and compares, row by row and figure by figure. After that, polls ask the pods' answer alone while it
 // keeps every running container; any sign that it does not (the call fails,
 // a running container is missing) sends the next poll back to probing, and
 // a failed call is made good in the same poll by ListContainerStats.
@@ -84,11 +84,31 @@ export class StatsPlan {
 
   private learn(containers: StatsAnswers['containers'], pods: StatsAnswers['pods']): void {
     if (containers.status !== 'fulfilled' || pods.status !== 'fulfilled') return;
-    const nested = new Set(nestedRows(pods.value).map((u) => u.id));
-    const covered = containers.value.length > 0 && containers.value.every((u) => nested.has(u.id));
+    const nested = new Map(nestedRows(pods.value).map((u) => [u.id, u]));
+    const covered = containers.value.length > 0 && containers.value.every((u) => carriesAll(nested.get(u.id), u));
     this.mode = covered ? 'nested' : 'separate';
     this.pollsUntilProbe = covered ? 0 : REPROBE_AFTER_POLLS;
   }
+
+  /** Starts over with a probe: the runtime may have come back as another version or another runtime. */
+  reset(): void {
+    this.mode = 'probe';
+    this.tookNested = false;
+  }
+}
+
+/**
+ * True when the pods' copy of a container's row has every figure the
+ * ListContainerStats row has (values differ: the two are read at different
+ * moments). The writable layer's mountpoint counts on its own: on CRI-O it
+ * is where the agent finds the layer.
+ */
+function carriesAll(nested: ContainerUsage | undefined, flat: ContainerUsage): boolean {
+  if (nested === undefined) return false;
+  for (const key of Object.keys(flat) as (keyof ContainerUsage)[]) {
+    if (flat[key] !== undefined && nested[key] === undefined) return false;
+  }
+  return !flat.writableLayer?.mountpoint || nested.writableLayer?.mountpoint === flat.writableLayer.mountpoint;
 }
 
 /** Every pod's container rows in one list, in the answer's order. */

@@ -97,6 +97,40 @@ describe('StatsPlan', () => {
     assert.equal(plan.nested, true);
   });
 
+  it('keeps both calls when the pods\' rows lack a figure that ListContainerStats has, or name another layer', async () => {
+    const layer = (mountpoint: string) => ({ mountpoint, usedBytes: 1 });
+    const cases: [string, ContainerUsage, ContainerUsage][] = [
+      ['memory', { ...usage('a'), memoryWorkingSetBytes: 5 }, usage('a')],
+      ['writable layer', { ...usage('a'), writableLayer: layer('/l/a') }, usage('a')],
+      ['layer mountpoint', { ...usage('a'), writableLayer: layer('/l/a') }, { ...usage('a'), writableLayer: layer('') }],
+      ['another layer', { ...usage('a'), writableLayer: layer('/l/a') }, { ...usage('a'), writableLayer: layer('/l/b') }],
+    ];
+    for (const [what, flat, nested] of cases) {
+      const rt = new FakeStats();
+      rt.flat = [flat];
+      rt.pods = [pod('p1', [nested])];
+      const plan = new StatsPlan();
+      await plan.ask(rt.source, false);
+      assert.equal(plan.nested, false, what);
+    }
+    const rt = new FakeStats();
+    rt.flat = [{ ...usage('a'), writableLayer: layer('/l/a') }];
+    rt.pods = [pod('p1', [{ ...usage('a'), memoryUsageBytes: 9, writableLayer: { ...layer('/l/a'), usedBytes: 2 } }])];
+    const plan = new StatsPlan();
+    await plan.ask(rt.source, false);
+    assert.equal(plan.nested, true, 'more figures and other values are fine');
+  });
+
+  it('probes again after reset (the runtime came back)', async () => {
+    const rt = new FakeStats();
+    const plan = new StatsPlan();
+    await plan.ask(rt.source, false);
+    plan.reset();
+    rt.take();
+    await plan.ask(rt.source, false);
+    assert.deepEqual(rt.take(), ['ListContainerStats', 'ListPodSandboxStats+containers']);
+  });
+
   it('does not take an empty node as nesting', async () => {
     const rt = new FakeStats();
     rt.flat = [];
