@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build, BENCH_DIR, ROOT } from './lib/build.js';
 import { cleanup, cleanupOnSignals } from './lib/cleanup.js';
-import type { BenchContext, PollRow, ServeRow, SoakRow } from './lib/context.js';
+import type { BenchContext, PeerRow, PeerSkipped, PollRow, ServeRow, SoakRow } from './lib/context.js';
 import { MiB } from './lib/procstat.js';
 import { wrkVersion } from './lib/load.js';
 import { markdownReport, textReport } from './lib/report.js';
@@ -98,6 +98,8 @@ async function main(): Promise<void> {
   const polls: PollRow[] = [];
   const serve: ServeRow[] = [];
   let soak: SoakRow | undefined;
+  let peers: (PeerRow | PeerSkipped)[] | undefined;
+  let runtimeAloneMillicores: number | undefined;
   try {
     if (parts.has('serve')) {
       // The agent with nothing to report: what its code and libraries alone take.
@@ -114,6 +116,8 @@ async function main(): Promise<void> {
       const r = await runReal(ctx);
       polls.push(...r.polls);
       serve.push(...r.serve);
+      peers = r.peers;
+      runtimeAloneMillicores = r.runtimeAloneMillicores;
     } else {
       const why = flags['no-real'] ? '--no-real' : !parts.has('real') ? '--parts' : quick && !flags.real ? '--quick (add --real)' : realReason;
       log(`\n*** real containerd skipped: ${why} ***\n`);
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
     await cleanup();
     await rm(tmp, { recursive: true, force: true });
   }
-  const results = { polls, serve, soak };
+  const results = { polls, serve, soak, peers, runtimeAloneMillicores };
   log(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
   process.stdout.write(`\n${textReport(results)}\n`);
   if (flags.markdown) process.stdout.write(`\n${markdownReport(results)}\n`);

@@ -85,6 +85,28 @@ export interface ServeRow {
   readonly idle?: { readonly seconds: number; readonly cpuMs: number; readonly millicores: number };
 }
 
+/** A process watching the same containerd over the same window: the agent, and cAdvisor beside it. */
+export interface PeerRow {
+  readonly name: string;
+  readonly containers: number;
+  readonly pods: number;
+  /** After its first answer and the settling time. */
+  readonly rssWarmBytes: number;
+  readonly rssPeakBytes: number;
+  readonly idle: { readonly seconds: number; readonly cpuMs: number; readonly millicores: number };
+  /** containerd, its shims and the containers over the same window: the load it puts on the runtime, and the runtime's own. */
+  readonly runtimeMillicores: number;
+  /** One /metrics answer, uncompressed, and its samples. */
+  readonly metricsBytes: number;
+  readonly metricsSamples: number;
+}
+
+/** Why cAdvisor did not run beside the agent. */
+export interface PeerSkipped {
+  readonly name: string;
+  readonly reason: string;
+}
+
 export interface SoakRow {
   readonly containers: number;
   readonly cyclesAsked: number;

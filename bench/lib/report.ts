@@ -1,5 +1,5 @@
 // The bench's tables, as plain text for the terminal and as Markdown.
-import type { PollRow } from './context.js';
+import type { PeerRow, PeerSkipped, PollRow } from './context.js';
 import { MiB } from './procstat.js';
 import { markdown, table, type Cell } from './table.js';
 import { checkTargets, type Results } from './targets.js';
@@ -69,6 +69,17 @@ function sections(r: Results): Section[] {
       rows: [[s.containers, s.cycles, s.cyclesAsked, s.seconds, s.warmCycle, s.rssWarmBytes / MiB, s.rssEndBytes / MiB, s.rssMaxBytes / MiB, s.growthPercent, s.cpuMsPerPoll,
         s.heap ? `${(s.heap.usedFirst / MiB).toFixed(1)} → ${(s.heap.usedLast / MiB).toFixed(1)}` : undefined,
         s.heap ? `${(s.heap.externalFirst / MiB).toFixed(1)} → ${(s.heap.externalLast / MiB).toFixed(1)}` : undefined]],
+    });
+  }
+  const peers = r.peers ?? [];
+  const ran = peers.filter((p): p is PeerRow => 'idle' in p);
+  if (peers.length > 0) {
+    const skipped = peers.filter((p): p is PeerSkipped => 'reason' in p).map((p) => `; ${p.name} not run: ${p.reason}`).join('');
+    const first = ran[0];
+    out.push({
+      title: `Beside cAdvisor: the same containerd${first ? ` (${first.containers} containers in ${first.pods} pods)` : ''}, one after the other, each at a 10 s interval and scraped every 30 s as Prometheus does; CPU over ${first?.idle.seconds ?? '–'} s after a minute of settling; containerd and shims with neither watching: ${r.runtimeAloneMillicores?.toFixed(1) ?? '–'} millicores${skipped}`,
+      headers: ['process', 'RSS warm MiB', 'peak MiB', 'CPU millicores', 'containerd + shims millicores', '/metrics KiB', '/metrics samples'],
+      rows: ran.map((p) => [p.name, p.rssWarmBytes / MiB, p.rssPeakBytes / MiB, p.idle.millicores, p.runtimeMillicores, p.metricsBytes / KiB, p.metricsSamples]),
     });
   }
   out.push({

@@ -1,5 +1,5 @@
 // The targets, each checked against the figures of this run.
-import type { PollRow, ServeRow, SoakRow } from './context.js';
+import type { PeerRow, PeerSkipped, PollRow, ServeRow, SoakRow } from './context.js';
 import { MiB } from './procstat.js';
 
 /** PARTIAL: within the limit over a shorter run than the target asks for. */
@@ -16,6 +16,10 @@ export interface Results {
   readonly polls: readonly PollRow[];
   readonly serve: readonly ServeRow[];
   readonly soak?: SoakRow;
+  /** The agent and cAdvisor over the same window on the real containerd (or why cAdvisor did not run). */
+  readonly peers?: readonly (PeerRow | PeerSkipped)[];
+  /** containerd and its shims over the same length of time with neither watching. */
+  readonly runtimeAloneMillicores?: number;
 }
 
 const SIM_SIZE = 1000;

@@ -2,15 +2,17 @@
 // 50 containers (25 pods), then 150 containers in 110 pods. The poll cycle as
 // on the simulated runtime, then the compiled agent at the default 10 s
 // interval: its memory after warm-up and its CPU over two minutes once it
-// has settled.
+// has settled; then cAdvisor (when Go can build it) over the same window
+// against the same containerd, and the runtime's own CPU during each.
 import { existsSync } from 'node:fs';
 import { startContainerd, type Containerd } from '../../test/e2e/harness/containerd.js';
 import { missingPreconditions } from '../../test/e2e/harness/preconditions.js';
 import { connectRuntime, runPod, type RuntimeClient } from '../../test/e2e/harness/pods.js';
 import { startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
 import { onCleanup } from '../lib/cleanup.js';
-import type { BenchContext, PollRow, ServeRow } from '../lib/context.js';
-import { cpuMs, peakRssBytes, waitIdle } from '../lib/procstat.js';
+import { buildCadvisor, CADVISOR_VERSION, startCadvisor } from '../lib/cadvisor.js';
+import type { BenchContext, PeerRow, PeerSkipped, PollRow, ServeRow } from '../lib/context.js';
+import { cpuMs, peakRssBytes, rssBytes, waitIdle } from '../lib/procstat.js';
 import { measurePolls, type PollSubject } from './polls.js';
 import { PROMETHEUS_HEADERS, warmUp } from './serving.js';
 
@@ -34,8 +36,8 @@ const SETTLE_SECONDS = 60;
  */
 const SCRAPE_EVERY_SECONDS = 30;
 
-/** Scrapes /metrics as Prometheus does until stopped; the scrapes' CPU counts as the agent's. */
-function scrapeEvery(agent: AgentProcess, seconds: number): () => Promise<void> {
+/** Scrapes /metrics as Prometheus does until stopped; the scrapes' CPU counts as the process's. */
+function scrapeEvery(agent: AgentProcess, seconds: number, headers: Record<string, string>): () => Promise<void> {
   let stopped = false;
   let failure: unknown;
   let wake: () => void = () => undefined;
@@ -46,7 +48,7 @@ function scrapeEvery(agent: AgentProcess, seconds: number): () => Promise<void> 
         setTimeout(resolve, seconds * 1000);
       });
       if (stopped) return;
-      const res = await agent.get('/metrics', PROMETHEUS_HEADERS);
+      const res = await agent.get('/metrics', headers);
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
     }
@@ -86,33 +88,115 @@ class Node {
   }
 }
 
-async function measureAgentProcess(ctx: BenchContext, cd: Containerd, subject: PollSubject): Promise<ServeRow> {
+interface Window {
+  readonly cpuMs: number;
+  readonly runtimeCpuMs: number;
+}
+
+/** CPU of the runtime's processes (containerd, shims, containers) that are alive at both ends. */
+async function runtimeCpu(cd: Containerd): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const pid of await cd.processes()) {
+    try {
+      out.set(pid, cpuMs(pid));
+    } catch {
+      // gone since it was listed
+    }
+  }
+  return out;
+}
+
+function runtimeCpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let sum = 0;
+  for (const [pid, end] of after) {
+    const start = before.get(pid);
+    if (start !== undefined) sum += end - start;
+  }
+  return sum;
+}
+
+/**
+ * Lets `proc` settle while Prometheus scrapes it, then measures its CPU and
+ * the runtime's over IDLE_WINDOW_SECONDS, still scraped.
+ */
+async function measureWindow(proc: AgentProcess, cd: Containerd, headers: Record<string, string>): Promise<Window> {
+  const stopScraping = scrapeEvery(proc, SCRAPE_EVERY_SECONDS, headers);
+  try {
+    await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
+    await waitIdle(proc.pid);
+    const cpu0 = cpuMs(proc.pid);
+    const runtime0 = await runtimeCpu(cd);
+    await new Promise((r) => setTimeout(r, IDLE_WINDOW_SECONDS * 1000));
+    const cpu = cpuMs(proc.pid) - cpu0;
+    return { cpuMs: cpu, runtimeCpuMs: runtimeCpuSince(runtime0, await runtimeCpu(cd)) };
+  } finally {
+    await stopScraping();
+  }
+}
+
+/** One /metrics answer as a scraper reads it: its size uncompressed, and its samples. */
+async function metricsSize(proc: AgentProcess, headers: Record<string, string>): Promise<{ bytes: number; samples: number }> {
+  const text = await (await proc.get('/metrics', headers)).text();
+  return { bytes: Buffer.byteLength(text), samples: text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length };
+}
+
+function peerRow(name: string, subject: PollSubject, proc: AgentProcess, rssWarmBytes: number, w: Window, m: { bytes: number; samples: number }): PeerRow {
+  return {
+    name, containers: subject.containers, pods: subject.pods, rssWarmBytes, rssPeakBytes: peakRssBytes(proc.pid),
+    idle: { seconds: IDLE_WINDOW_SECONDS, cpuMs: w.cpuMs, millicores: w.cpuMs / IDLE_WINDOW_SECONDS },
+    runtimeMillicores: w.runtimeCpuMs / IDLE_WINDOW_SECONDS, metricsBytes: m.bytes, metricsSamples: m.samples,
+  };
+}
+
+/** The runtime's own CPU with nothing watching it: what the agent's and cAdvisor's windows add to. */
+async function measureRuntimeAlone(ctx: BenchContext, cd: Containerd): Promise<number> {
+  await new Promise((r) => setTimeout(r, 10_000));
+  const before = await runtimeCpu(cd);
+  await new Promise((r) => setTimeout(r, IDLE_WINDOW_SECONDS * 1000));
+  const millicores = runtimeCpuSince(before, await runtimeCpu(cd)) / IDLE_WINDOW_SECONDS;
+  ctx.log(`  containerd and shims with nothing watching: ${millicores.toFixed(2)} millicores over ${IDLE_WINDOW_SECONDS} s`);
+  return millicores;
+}
+
+async function measureAgentProcess(ctx: BenchContext, cd: Containerd, subject: PollSubject): Promise<{ serve: ServeRow; peer: PeerRow }> {
   const agent = await startAgentProcess(ctx.build.cli, cd.endpoint, ['--poll-interval', '10s'], 120_000);
   try {
     const warm = await warmUp(agent);
-    const stopScraping = scrapeEvery(agent, SCRAPE_EVERY_SECONDS);
-    let cpu: number;
-    try {
-      await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
-      await waitIdle(agent.pid);
-      const cpu0 = cpuMs(agent.pid);
-      await new Promise((r) => setTimeout(r, IDLE_WINDOW_SECONDS * 1000));
-      cpu = cpuMs(agent.pid) - cpu0;
-    } finally {
-      await stopScraping();
-    }
-    const row: ServeRow = {
+    const w = await measureWindow(agent, cd, PROMETHEUS_HEADERS);
+    const serve: ServeRow = {
       runtime: 'containerd', containers: subject.containers, pods: subject.pods, ...warm, rssPeakBytes: peakRssBytes(agent.pid), cells: [],
-      idle: { seconds: IDLE_WINDOW_SECONDS, cpuMs: cpu, millicores: cpu / IDLE_WINDOW_SECONDS },
+      idle: { seconds: IDLE_WINDOW_SECONDS, cpuMs: w.cpuMs, millicores: w.cpuMs / IDLE_WINDOW_SECONDS },
     };
-    ctx.log(`  agent process: RSS ${(warm.rssWarmBytes / 2 ** 20).toFixed(1)} MiB, ${row.idle?.millicores.toFixed(2)} millicores over ${IDLE_WINDOW_SECONDS} s`);
-    return row;
+    const peer = peerRow('cri-exporter', subject, agent, warm.rssWarmBytes, w, await metricsSize(agent, PROMETHEUS_HEADERS));
+    ctx.log(`  agent process: RSS ${(warm.rssWarmBytes / 2 ** 20).toFixed(1)} MiB, ${serve.idle?.millicores.toFixed(2)} millicores over ${IDLE_WINDOW_SECONDS} s; containerd and shims ${peer.runtimeMillicores.toFixed(2)}`);
+    return { serve, peer };
   } finally {
     await agent.stop();
   }
 }
 
-export async function runReal(ctx: BenchContext): Promise<{ polls: PollRow[]; serve: ServeRow[] }> {
+async function measureCadvisor(ctx: BenchContext, cd: Containerd, subject: PollSubject): Promise<PeerRow | PeerSkipped> {
+  const name = `cAdvisor ${CADVISOR_VERSION}`;
+  const built = await buildCadvisor();
+  if ('reason' in built) {
+    ctx.log(`  *** ${name} skipped: ${built.reason} ***`);
+    return { name, reason: built.reason };
+  }
+  const cadvisor = await startCadvisor(built.binary, cd.socket, 'bench', 120_000);
+  try {
+    // Its first housekeeping rounds, as the agent's first polls, before the warm figure.
+    await new Promise((r) => setTimeout(r, 20_000));
+    const rssWarm = rssBytes(cadvisor.pid);
+    const w = await measureWindow(cadvisor, cd, PROMETHEUS_HEADERS);
+    const peer = peerRow(name, subject, cadvisor, rssWarm, w, await metricsSize(cadvisor, PROMETHEUS_HEADERS));
+    ctx.log(`  ${name}: RSS ${(rssWarm / 2 ** 20).toFixed(1)} MiB, ${peer.idle.millicores.toFixed(2)} millicores over ${IDLE_WINDOW_SECONDS} s; containerd and shims ${peer.runtimeMillicores.toFixed(2)}`);
+    return peer;
+  } finally {
+    await cadvisor.stop();
+  }
+}
+
+export async function runReal(ctx: BenchContext): Promise<{ polls: PollRow[]; serve: ServeRow[]; peers: (PeerRow | PeerSkipped)[]; runtimeAloneMillicores: number }> {
   ctx.log('real containerd: starting the e2e harness');
   const cd = await startContainerd();
   const cri = connectRuntime(cd.endpoint);
@@ -131,8 +215,11 @@ export async function runReal(ctx: BenchContext): Promise<{ polls: PollRow[]; se
     await node.add(70, 1);
     ctx.log(`real containerd, ${node.subject().containers} containers in ${node.subject().pods} pods`);
     polls.push(...await measurePolls(ctx, node.subject()));
-    serve.push(await measureAgentProcess(ctx, cd, node.subject()));
-    return { polls, serve };
+    const runtimeAlone = await measureRuntimeAlone(ctx, cd);
+    const agent = await measureAgentProcess(ctx, cd, node.subject());
+    serve.push(agent.serve);
+    const peers = [agent.peer, await measureCadvisor(ctx, cd, node.subject())];
+    return { polls, serve, peers, runtimeAloneMillicores: runtimeAlone };
   } finally {
     forget();
     cri.close();
