@@ -3,12 +3,11 @@
 // (the manager, its containerd and raw cgroup watchers, its Prometheus
 // collector — what the kubelet embeds), built from cAdvisor's Go module with
 // the machine's `go`. Not part of the product; nothing else needs Go.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, type AgentProcess } from './agent-process.js';
+import { freePort, startHttpProcess, type AgentProcess } from './agent-process.js';
 import { BENCH_DIR, ROOT } from './build.js';
-import { stopProcess, track } from './children.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -30,36 +29,14 @@ export async function buildCadvisor(): Promise<{ binary: string } | { reason: st
 }
 
 /**
- * Starts cAdvisor against containerd's socket, its stats read every
- * `housekeeping` (the kubelet's default is 10 s), and waits until its
+ * Starts cAdvisor against containerd's socket, each container's stats read
+ * every 10 s (the kubelet's housekeeping interval), and waits until its
  * /metrics lists a container of the `namespace` pods.
  */
 export async function startCadvisor(binary: string, containerdSocket: string, namespace: string, readyTimeoutMs: number): Promise<AgentProcess> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-containerd', containerdSocket, '-housekeeping', '10s'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (proc.pid === undefined) throw new Error('cannot start cAdvisor');
-  track(proc);
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
-  proc.stderr?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
-  const cadvisor: AgentProcess = {
-    pid: proc.pid,
-    url,
-    get: (path, headers = {}) => fetch(url + path, { headers }),
-    stop: () => stopProcess(proc),
-  };
-  const deadline = Date.now() + readyTimeoutMs;
   const marker = `container_label_io_kubernetes_pod_namespace="${namespace}"`;
-  for (;;) {
-    const text = await fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '');
-    if (text.includes(marker)) return cadvisor;
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      await cadvisor.stop();
-      throw new Error(`cAdvisor lists no ${namespace} container within ${readyTimeoutMs} ms (exit ${proc.exitCode}):\n${out.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  const lists = async (url: string) => (await fetch(`${url}/metrics`).then((r) => r.text()).catch(() => '')).includes(marker);
+  return startHttpProcess('cAdvisor', binary, ['-listen', `127.0.0.1:${port}`, '-containerd', containerdSocket, '-housekeeping', '10s'],
+    process.env, port, lists, readyTimeoutMs);
 }
