@@ -150,7 +150,7 @@ function peerRow(name: string, subject: PollSubject, proc: AgentProcess, rssWarm
 
 /** The runtime's own CPU with nothing watching it: what the agent's and cAdvisor's windows add to. */
 async function measureRuntimeAlone(ctx: BenchContext, cd: Containerd): Promise<number> {
-  await new Promise((r) => setTimeout(r, 10_000));
+  await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
   const before = await runtimeCpu(cd);
   await new Promise((r) => setTimeout(r, IDLE_WINDOW_SECONDS * 1000));
   const millicores = runtimeCpuSince(before, await runtimeCpu(cd)) / IDLE_WINDOW_SECONDS;
@@ -215,10 +215,12 @@ export async function runReal(ctx: BenchContext): Promise<{ polls: PollRow[]; se
     await node.add(70, 1);
     ctx.log(`real containerd, ${node.subject().containers} containers in ${node.subject().pods} pods`);
     polls.push(...await measurePolls(ctx, node.subject()));
-    const runtimeAlone = await measureRuntimeAlone(ctx, cd);
     const agent = await measureAgentProcess(ctx, cd, node.subject());
     serve.push(agent.serve);
     const peers = [agent.peer, await measureCadvisor(ctx, cd, node.subject())];
+    // Last, after both have stopped: right after the poll modes (thousands of
+    // calls) containerd is still busy for a while.
+    const runtimeAlone = await measureRuntimeAlone(ctx, cd);
     return { polls, serve, peers, runtimeAloneMillicores: runtimeAlone };
   } finally {
     forget();
