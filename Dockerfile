@@ -28,13 +28,16 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
-# glibc hands buffers of 128 KiB and more straight back to the kernel when
+# glibc hands buffers of 64 KiB and more straight back to the kernel when
 # they are freed. Its default raises that threshold to the largest buffer
 # freed so far, so after the first poll every answer and exposition buffer
 # (up to megabytes) came from, and stayed in, its heap: RSS 114-116 MiB
-# instead of 121-144 at 1000 containers, ~2-3 MiB less at 110 pods (see
+# instead of 121-144 at 1000 containers, ~2-3 MiB less at 110 pods. At
+# 128 KiB the 64 KiB socket reads of each answer still came from its heap,
+# among long-lived small blocks, and the heap grew for an hour (RSS 117 ->
+# 130 MiB at 10 s polls); at 64 KiB it held (116-120 over 40 minutes; see
 # docs/benchmarks.md).
-ENV MALLOC_MMAP_THRESHOLD_=131072
+ENV MALLOC_MMAP_THRESHOLD_=65536
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
