@@ -37,7 +37,7 @@ const SETTLE_SECONDS = 60;
 const SCRAPE_EVERY_SECONDS = 30;
 
 /** Scrapes /metrics as Prometheus does until stopped; the scrapes' CPU counts as the process's. */
-function scrapeEvery(agent: AgentProcess, seconds: number, headers: Record<string, string>): () => Promise<void> {
+function scrapeEvery(proc: AgentProcess, seconds: number, headers: Record<string, string>): () => Promise<void> {
   let stopped = false;
   let failure: unknown;
   let wake: () => void = () => undefined;
@@ -48,7 +48,7 @@ function scrapeEvery(agent: AgentProcess, seconds: number, headers: Record<strin
         setTimeout(resolve, seconds * 1000);
       });
       if (stopped) return;
-      const res = await agent.get('/metrics', headers);
+      const res = await proc.get('/metrics', headers);
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
     }
@@ -163,12 +163,11 @@ async function measureAgentProcess(ctx: BenchContext, cd: Containerd, subject: P
   try {
     const warm = await warmUp(agent);
     const w = await measureWindow(agent, cd, PROMETHEUS_HEADERS);
-    const serve: ServeRow = {
-      runtime: 'containerd', containers: subject.containers, pods: subject.pods, ...warm, rssPeakBytes: peakRssBytes(agent.pid), cells: [],
-      idle: { seconds: IDLE_WINDOW_SECONDS, cpuMs: w.cpuMs, millicores: w.cpuMs / IDLE_WINDOW_SECONDS },
-    };
     const peer = peerRow('cri-exporter', subject, agent, warm.rssWarmBytes, w, await metricsSize(agent, PROMETHEUS_HEADERS));
-    ctx.log(`  agent process: RSS ${(warm.rssWarmBytes / 2 ** 20).toFixed(1)} MiB, ${serve.idle?.millicores.toFixed(2)} millicores over ${IDLE_WINDOW_SECONDS} s; containerd and shims ${peer.runtimeMillicores.toFixed(2)}`);
+    const serve: ServeRow = {
+      runtime: 'containerd', containers: subject.containers, pods: subject.pods, ...warm, rssPeakBytes: peer.rssPeakBytes, cells: [], idle: peer.idle,
+    };
+    ctx.log(`  agent process: RSS ${(warm.rssWarmBytes / 2 ** 20).toFixed(1)} MiB, ${peer.idle.millicores.toFixed(2)} millicores over ${IDLE_WINDOW_SECONDS} s; containerd and shims ${peer.runtimeMillicores.toFixed(2)}`);
     return { serve, peer };
   } finally {
     await agent.stop();

@@ -6,10 +6,11 @@
 // once, not twice (at 1000 containers 0.7 MB less to receive and decode).
 //
 // Whether a runtime nests them is learned, not assumed: a probe poll asks
-// both and compares, row by row and figure by figure. After that, polls ask the pods' answer alone while it
-// keeps every running container; any sign that it does not (the call fails,
-// a running container is missing) sends the next poll back to probing, and
-// a failed call is made good in the same poll by ListContainerStats.
+// both and compares, row by row and figure by figure. After that, polls ask
+// the pods' answer alone while it keeps every running container; any sign
+// that it does not (the call fails, a running container is missing) sends
+// the next poll back to probing, and a failed call is made good in the same
+// poll by ListContainerStats.
 import type { RuntimeSource } from '../cri/source.js';
 import type { ContainerState, ContainerUsage, PodSandboxUsage } from '../cri/types.js';
 
