@@ -43,7 +43,7 @@ export const metricsRoutes: FastifyPluginAsync<Opts> = async (app, opts) => {
     if (acceptsGzip(req.headers['accept-encoding'])) {
       // One gzip member: the families' deflate data is compressed once per
       // snapshot, only the agent's own small families per change to them.
-      const families = await opts.exposition.deflated(snapshot, view, format);
+      const families = opts.exposition.deflated(snapshot, view, format);
       return sendChunks(reply.header('content-encoding', 'gzip'), gzipMember(families, own));
     }
     return sendChunks(reply, [...opts.exposition.text(snapshot, view, format).parts, own]);

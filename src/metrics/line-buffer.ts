@@ -63,6 +63,14 @@ export class LineBuffer {
     return out;
   }
 
+  /**
+   * What was written since the last take(), without copying: valid only until
+   * the next write, take() or discard().
+   */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
   /** Drops what was written since the last take(). */
   discard(): void {
     this.pos = 0;

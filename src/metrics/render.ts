@@ -3,9 +3,9 @@
 // polls is served precomputed bytes, and a failed poll (which republishes the
 // last data with a new time) re-renders only the families that read the time.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { constants, crc32, deflateRaw, deflateRawSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync } from 'node:zlib';
 import type { Snapshot } from '../poller/snapshot.js';
+import { crc32Concat } from './crc32-concat.js';
 import { familyHeader, type Format } from './exposition.js';
 import { CADVISOR_FAMILIES, CRI_FAMILIES, type FamilySpec } from './families.js';
 import type { LabelText } from './family.js';
@@ -14,8 +14,6 @@ import { LineBuffer } from './line-buffer.js';
 import { ScrapeCadence } from './scrape-cadence.js';
 
 export type View = 'all' | 'cadvisor';
-
-const deflateRawAsync = promisify(deflateRaw);
 
 export function familiesFor(view: View): readonly FamilySpec[] {
   return view === 'cadvisor' ? CADVISOR_FAMILIES : [...CADVISOR_FAMILIES, ...CRI_FAMILIES];
@@ -59,7 +57,8 @@ function writeLabels(labels: LabelText): void {
   else lines.bytes(labels);
 }
 
-function renderGroup(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): Buffer {
+/** Writes a group's lines into `lines`; a family that throws leaves nothing of the group behind. */
+function renderGroup(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): void {
   const first = group[0] as FamilySpec;
   try {
     lines.text(familyHeader(first.name, first.type, first.help, format));
@@ -76,23 +75,51 @@ function renderGroup(group: readonly FamilySpec[], snapshot: Snapshot, format: F
         },
       });
     }
-    return lines.take();
   } catch (err) {
-    // A family that throws leaves no half line behind for the next one.
     lines.discard();
     throw err;
   }
 }
 
 export function renderFamilies(families: readonly FamilySpec[], snapshot: Snapshot, format: Format): string {
-  return Buffer.concat(groupByName(families).map((g) => renderGroup(g, snapshot, format))).toString();
+  return Buffer.concat(groupByName(families).map((g) => {
+    renderGroup(g, snapshot, format);
+    return lines.take();
+  })).toString();
 }
 
-/** One group's rendering, with the snapshot fields it read and their values then. */
+/**
+ * Exposition text is repetitive enough that zlib's fastest level gives up
+ * little: at 1000 containers it compresses 5.8 MB in about half the CPU of
+ * the default level, for ~3 % more bytes on the wire. Each family ends in a
+ * sync flush rather than a final block, so that families compressed apart
+ * can follow one another in one gzip member.
+ */
+const DEFLATE_OPTIONS = { level: constants.Z_BEST_SPEED, finishFlush: constants.Z_SYNC_FLUSH };
+
+/** What the scrapers of one format ask for: the families kept as text, compressed, or both. */
+interface Wanted {
+  readonly text: boolean;
+  readonly gzip: boolean;
+}
+
+/**
+ * One group's rendering, with the snapshot fields it read and their values
+ * then. Only the forms scrapers ask for are kept: a family's text is 5 MB at
+ * 1000 containers, rendered anew after every poll, and a buffer kept until
+ * the next poll is one V8 frees only in a full collection. As Prometheus asks
+ * for gzip alone, the text is compressed as soon as it is written and never
+ * kept (one family at a time), and V8 counts no such buffer towards its next
+ * full collection. Holds its text, its compressed form, or both.
+ */
 interface Rendered {
   readonly inputs: ReadonlyMap<PropertyKey, unknown>;
-  readonly text: Buffer;
-  deflated?: Promise<Buffer>;
+  readonly text: Buffer | undefined;
+  /** Raw deflate data of the text, ending in a sync flush. */
+  deflated: Buffer | undefined;
+  /** CRC-32 and length of the text, for the gzip trailer. */
+  readonly crc: number;
+  readonly bytes: number;
 }
 
 /**
@@ -100,7 +127,7 @@ interface Rendered {
  * families read. A snapshot and its parts are frozen, so a later snapshot
  * holding the same values there would render the same bytes.
  */
-function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): Rendered {
+function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format: Format, want: Wanted): Rendered {
   const inputs = new Map<PropertyKey, unknown>();
   const tracked = new Proxy(snapshot, {
     get(target, key) {
@@ -109,7 +136,20 @@ function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format:
       return value;
     },
   });
-  return { inputs, text: renderGroup(group, tracked, format) };
+  renderGroup(group, tracked, format);
+  const written = lines.view();
+  const crc = written.length === 0 ? 0 : crc32(written);
+  const bytes = written.length;
+  const deflated = want.gzip ? deflateRawSync(written, DEFLATE_OPTIONS) : undefined;
+  const text = want.text || deflated === undefined ? lines.take() : undefined;
+  lines.discard();
+  return { inputs, text, deflated, crc, bytes };
+}
+
+function deflatedOf(r: Rendered): Buffer {
+  // A part always keeps its text when it was not compressed (renderTracked).
+  r.deflated ??= deflateRawSync(r.text as Buffer, DEFLATE_OPTIONS);
+  return r.deflated;
 }
 
 /**
@@ -150,7 +190,7 @@ export interface Exposition {
  * first member of a multi-member body).
  */
 export interface Deflated {
-  readonly head: Buffer;
+  readonly head: readonly Buffer[];
   /** CRC-32 and length of the uncompressed text, for the trailer. */
   readonly crc: number;
   readonly bytes: number;
@@ -174,40 +214,33 @@ export function gzipMember(head: Deflated, tail: Buffer): Buffer[] {
   // zlib's crc32 answers 0 for a null data pointer, which an empty Buffer may have.
   trailer.writeUInt32LE(tail.length === 0 ? head.crc : crc32(tail, head.crc), 0);
   trailer.writeUInt32LE((head.bytes + tail.length) % 2 ** 32, 4);
-  return [head.head, compressed, trailer];
+  return [...head.head, compressed, trailer];
 }
 
-/**
- * Exposition text is repetitive enough that zlib's fastest level gives up
- * little: at 1000 containers it compresses 5.8 MB in about half the CPU of
- * the default level, for ~3 % more bytes on the wire.
- */
-const DEFLATE_OPTIONS = { level: constants.Z_BEST_SPEED, finishFlush: constants.Z_SYNC_FLUSH };
-
-async function deflateView(parts: readonly Rendered[]): Promise<Deflated> {
-  for (const p of parts) p.deflated ??= deflateRawAsync(p.text, DEFLATE_OPTIONS);
-  const data = await Promise.all(parts.map((p) => p.deflated as Promise<Buffer>));
+function deflateView(parts: readonly Rendered[]): Deflated {
   let crc = 0;
   let bytes = 0;
   for (const p of parts) {
-    crc = crc32(p.text, crc);
-    bytes += p.text.length;
+    crc = crc32Concat(crc, p.crc, p.bytes);
+    bytes += p.bytes;
   }
-  return { head: Buffer.concat([GZIP_HEADER, ...data]), crc, bytes };
+  // The parts' own buffers, not a copy joined: the response is written as chunks.
+  return { head: [GZIP_HEADER, ...parts.map(deflatedOf)], crc, bytes };
 }
 
 interface ViewEntry {
   snapshot: Snapshot;
   readonly parts: readonly Rendered[];
-  readonly text: Exposition;
-  deflated?: Promise<Deflated>;
+  text?: Exposition;
+  deflated?: Deflated;
 }
 
 type Key = `${View}/${Format}`;
 
 interface Asked {
-  /** Whether it was asked for gzipped, so that warming up compresses it too. */
+  /** Whether it was asked for gzipped, and uncompressed, so that warming up prepares those forms. */
   gzip: boolean;
+  text: boolean;
   /** When it was last asked for, and when its scrapers come back, so that a snapshot is prepared only when one is due. */
   readonly cadence: ScrapeCadence;
 }
@@ -228,7 +261,7 @@ export class ExpositionCache {
    * for at /metrics. /metrics/cadvisor shares its families, so its first
    * scrape only checksums and joins them; after that it is warmed too.
    */
-  private readonly asked = new Map<Key, Asked>([['all/openmetrics', { gzip: true, cadence: new ScrapeCadence() }]]);
+  private readonly asked = new Map<Key, Asked>([['all/openmetrics', { gzip: true, text: false, cadence: new ScrapeCadence() }]]);
   /** When the cache was made: what was never asked for counts as asked for then. */
   private readonly since: number;
   private warming = 0;
@@ -240,7 +273,9 @@ export class ExpositionCache {
 
   text(snapshot: Snapshot, view: View, format: Format): Exposition {
     this.note(view, format, false);
-    return this.entry(snapshot, view, format).text;
+    const entry = this.entry(snapshot, view, format);
+    entry.text ??= { parts: entry.parts.map((p) => p.text as Buffer), bytes: entry.parts.reduce((n, p) => n + p.bytes, 0) };
+    return entry.text;
   }
 
   /** The whole text as one string (tests, the bench); scrapes use text() or deflated(). */
@@ -248,7 +283,7 @@ export class ExpositionCache {
     return Buffer.concat(this.text(snapshot, view, format).parts).toString();
   }
 
-  deflated(snapshot: Snapshot, view: View, format: Format): Promise<Deflated> {
+  deflated(snapshot: Snapshot, view: View, format: Format): Deflated {
     this.note(view, format, true);
     return this.compressed(this.entry(snapshot, view, format));
   }
@@ -279,7 +314,7 @@ export class ExpositionCache {
         if (run !== this.warming) return;
       }
       const entry = this.entry(snapshot, view, format);
-      if (asked.gzip) await this.compressed(entry);
+      if (asked.gzip) this.compressed(entry);
     }
   }
 
@@ -293,34 +328,47 @@ export class ExpositionCache {
     const now = this.now();
     let asked = this.asked.get(key);
     if (asked === undefined) {
-      asked = { gzip, cadence: new ScrapeCadence() };
+      asked = { gzip: false, text: false, cadence: new ScrapeCadence() };
       this.asked.set(key, asked);
     }
-    asked.gzip ||= gzip;
+    if (gzip) asked.gzip = true;
+    else asked.text = true;
     asked.cadence.asked(now);
   }
 
-  private compressed(e: ViewEntry): Promise<Deflated> {
+  /** The forms the families of a format are kept in: what any view of that format was asked for. */
+  private wanted(format: Format): Wanted {
+    let text = false;
+    let gzip = false;
+    for (const [key, asked] of this.asked) {
+      if (!key.endsWith(`/${format}`)) continue;
+      text ||= asked.text;
+      gzip ||= asked.gzip;
+    }
+    return { text, gzip };
+  }
+
+  private compressed(e: ViewEntry): Deflated {
     e.deflated ??= deflateView(e.parts);
     return e.deflated;
   }
 
   private entry(snapshot: Snapshot, view: View, format: Format): ViewEntry {
     const key: Key = `${view}/${format}`;
+    const want = this.wanted(format);
     const cached = this.views.get(key);
-    if (cached?.snapshot === snapshot) return cached;
-    const parts = GROUPS[view].map((g) => this.rendered(g, snapshot, format));
+    if (cached?.snapshot === snapshot && hasText(cached.parts, want)) return cached;
+    const parts = GROUPS[view].map((g) => this.rendered(g, snapshot, format, want));
     if (cached !== undefined && parts.every((p, i) => p === cached.parts[i])) {
       cached.snapshot = snapshot;
       return cached;
     }
-    const text = { parts: parts.map((p) => p.text), bytes: parts.reduce((n, p) => n + p.text.length, 0) };
-    const entry: ViewEntry = { snapshot, parts, text };
+    const entry: ViewEntry = { snapshot, parts };
     this.views.set(key, entry);
     return entry;
   }
 
-  private rendered(group: readonly FamilySpec[], snapshot: Snapshot, format: Format): Rendered {
+  private rendered(group: readonly FamilySpec[], snapshot: Snapshot, format: Format, want = this.wanted(format)): Rendered {
     let byGroup = this.groups.get(format);
     if (byGroup === undefined) {
       byGroup = new Map();
@@ -328,8 +376,9 @@ export class ExpositionCache {
     }
     const first = group[0] as FamilySpec;
     const cached = byGroup.get(first);
-    if (cached !== undefined && stillValid(cached, snapshot)) return cached;
-    const fresh = renderTracked(group, snapshot, format);
+    // A part rendered while nobody asked for text is rendered again when someone does: the same bytes.
+    if (cached !== undefined && hasText([cached], want) && stillValid(cached, snapshot)) return cached;
+    const fresh = renderTracked(group, snapshot, format, want);
     byGroup.set(first, fresh);
     return fresh;
   }
@@ -341,4 +390,9 @@ export class ExpositionCache {
     const format = key.split('/')[1] as Format;
     if (![...this.asked.keys()].some((k) => k.endsWith(`/${format}`))) this.groups.delete(format);
   }
+}
+
+/** Whether the parts hold their text, where it is wanted. */
+function hasText(parts: readonly Rendered[], want: Wanted): boolean {
+  return !want.text || parts.every((p) => p.text !== undefined);
 }

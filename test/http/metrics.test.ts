@@ -51,13 +51,34 @@ describe('/metrics bodies', () => {
     assert.equal(res.rawPayload.length, 0);
   });
 
+  it('keeps no text while only gzip is asked for; the first uncompressed scrape renders it once, and the same bytes', async () => {
+    const samples = mock.method(CADVISOR_FAMILIES[0] as { write: (typeof CADVISOR_FAMILIES)[0]['write'] }, 'write');
+    try {
+      const cache = new ExpositionCache();
+      const scraped = buildServer({ snapshot: () => snapshot, exposition: cache, self: new SelfMetrics('test'), health: () => ({ alive: true, ready: true, reason: '' }), logger: false });
+      const zipped = await scraped.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+      await scraped.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(samples.mock.callCount(), 1);
+      const plain = await scraped.inject({ method: 'GET', url: '/metrics' });
+      assert.equal(samples.mock.callCount(), 2, 'the text, not kept, is rendered again');
+      const again = await scraped.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+      await scraped.inject({ method: 'GET', url: '/metrics' });
+      await scraped.close();
+      assert.equal(samples.mock.callCount(), 2, 'both forms kept from then on');
+      assert.equal(gunzipSync(zipped.rawPayload).toString(), plain.payload);
+      assert.equal(gunzipSync(again.rawPayload).toString(), plain.payload);
+    } finally {
+      samples.mock.restore();
+    }
+  });
+
   it('renders the families once for scrapes of the same snapshot', async () => {
     const samples = mock.method(CADVISOR_FAMILIES[0] as { write: (typeof CADVISOR_FAMILIES)[0]['write'] }, 'write');
     try {
       const cache = new ExpositionCache();
       const scraped = buildServer({ snapshot: () => snapshot, exposition: cache, self: new SelfMetrics('test'), health: () => ({ alive: true, ready: true, reason: '' }), logger: false });
-      const first = await scraped.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
       const text = cache.text(snapshot, 'all', 'prometheus');
+      const first = await scraped.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
       const second = await scraped.inject({ method: 'GET', url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
       await scraped.inject({ method: 'GET', url: '/metrics' });
       await scraped.close();
