@@ -49,6 +49,8 @@ export function readPodSandboxStats(r: WireReader, end: number, withContainers: 
  * a Map does in convert.ts.
  */
 function uniqueByName(first: NetworkInterfaceUsage | undefined, rest: NetworkInterfaceUsage[]): NetworkInterfaceUsage[] {
+  // Nearly every pod has its default interface alone: no map for that.
+  if (rest.length === 0) return first !== undefined && first.name !== '' ? [first] : [];
   const byName = new Map<string, NetworkInterfaceUsage>();
   if (first && first.name !== '') byName.set(first.name, first);
   for (const i of rest) if (i.name !== '') byName.set(i.name, i);
