@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from '../config.js';
 import { parseEndpoint, type Endpoint } from '../cri/endpoint.js';
-import { startDemo } from '../sim/demo.js';
 import { LOG_REDACTIONS, setupAccess } from './access.js';
 import { resolveEndpoint } from './connect.js';
 import { StartupError } from './errors.js';
@@ -38,6 +37,8 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
 
 async function endpointFor(config: Config, closers: Closer[]): Promise<Endpoint> {
   if (!config.demo) return resolveEndpoint(config);
+  // Loaded only for --demo: an agent on a node never runs the simulator, and its code would be memory held for nothing.
+  const { startDemo } = await import('../sim/demo.js');
   const sim = await startDemo({ pods: config.demoPods });
   closers.push(() => sim.stop());
   return parseEndpoint(sim.endpoint);
