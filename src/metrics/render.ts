@@ -190,7 +190,7 @@ export interface Exposition {
  * first member of a multi-member body).
  */
 export interface Deflated {
-  readonly head: readonly Buffer[];
+  readonly head: Buffer;
   /** CRC-32 and length of the uncompressed text, for the trailer. */
   readonly crc: number;
   readonly bytes: number;
@@ -214,7 +214,7 @@ export function gzipMember(head: Deflated, tail: Buffer): Buffer[] {
   // zlib's crc32 answers 0 for a null data pointer, which an empty Buffer may have.
   trailer.writeUInt32LE(tail.length === 0 ? head.crc : crc32(tail, head.crc), 0);
   trailer.writeUInt32LE((head.bytes + tail.length) % 2 ** 32, 4);
-  return [...head.head, compressed, trailer];
+  return [head.head, compressed, trailer];
 }
 
 function deflateView(parts: readonly Rendered[]): Deflated {
@@ -224,8 +224,9 @@ function deflateView(parts: readonly Rendered[]): Deflated {
     crc = crc32Concat(crc, p.crc, p.bytes);
     bytes += p.bytes;
   }
-  // The parts' own buffers, not a copy joined: the response is written as chunks.
-  return { head: [GZIP_HEADER, ...parts.map(deflatedOf)], crc, bytes };
+  // Joined once per snapshot: a response of one chunk per family (dozens) is
+  // written as that many writes, which cost scrapes a third of their speed.
+  return { head: Buffer.concat([GZIP_HEADER, ...parts.map(deflatedOf)]), crc, bytes };
 }
 
 interface ViewEntry {
