@@ -104,4 +104,41 @@ describe('Poller', () => {
       await rt.stop();
     }
   });
+
+  it('after a reconnect, probes again: the runtime behind the endpoint may answer differently now', async () => {
+    const rt = await startSimRuntime({ profile: 'containerd', world: new World({ pods: 3, seed: 5 }) });
+    const client = new CriClient({ endpoint: parseEndpoint(rt.endpoint), timeoutMs: 2000, maxMessageBytes: 16 << 20, apiVersion: 'auto' });
+    // The client reports a reconnect when its channel went down and up; here on demand.
+    let reconnected = false;
+    const source = new Proxy(client, {
+      get(target, key) {
+        if (key === 'takeReconnect') {
+          return () => {
+            const was = reconnected;
+            reconnected = false;
+            return was || target.takeReconnect();
+          };
+        }
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const poller = new Poller({ source, intervalMs: 1000, nodeName: 'n', endpoint: rt.endpoint, logger: silent, publish: () => undefined });
+    try {
+      for (let i = 0; i < 3; i++) await poller.pollOnce();
+      assert.equal(rt.calls.get('ListContainerStats'), 1, 'steady: the pods\' answer alone');
+      const versions = rt.calls.get('Version');
+      reconnected = true;
+      const after = await poller.pollOnce();
+      assert.equal(rt.calls.get('Version'), (versions ?? 0) + 1, 'the version is asked again');
+      assert.equal(rt.calls.get('ListContainerStats'), 2, 'and the stats plan probes again');
+      await poller.pollOnce();
+      assert.equal(rt.calls.get('ListContainerStats'), 2, 'then settles again');
+      assert.deepEqual(after.errors, []);
+    } finally {
+      await poller.stop();
+      client.close();
+      await rt.stop();
+    }
+  });
 });
