@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Snapshot } from '../poller/snapshot.js';
 import { CONTENT_TYPES, type Format } from '../metrics/exposition.js';
-import { gzipMember, type ExpositionCache, type View } from '../metrics/render.js';
+import { gzipMember } from '../metrics/gzip-member.js';
+import type { ExpositionCache, View } from '../metrics/render.js';
 import type { SelfMetrics } from '../metrics/self.js';
 
 interface Opts {

@@ -3,12 +3,12 @@
 // polls is served precomputed bytes, and a failed poll (which republishes the
 // last data with a new time) re-renders only the families that read the time.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { constants, crc32, deflateRawSync } from 'node:zlib';
+import { crc32 } from 'node:zlib';
 import type { Snapshot } from '../poller/snapshot.js';
-import { crc32Concat } from './crc32-concat.js';
 import { familyHeader, type Format } from './exposition.js';
 import { CADVISOR_FAMILIES, CRI_FAMILIES, type FamilySpec } from './families.js';
 import type { LabelText } from './family.js';
+import { deflateFamily, joinMember, type Deflated } from './gzip-member.js';
 import { newLabelRound } from './label-cache.js';
 import { LineBuffer } from './line-buffer.js';
 import { ScrapeCadence } from './scrape-cadence.js';
@@ -88,15 +88,6 @@ export function renderFamilies(families: readonly FamilySpec[], snapshot: Snapsh
   })).toString();
 }
 
-/**
- * Exposition text is repetitive enough that zlib's fastest level gives up
- * little: at 1000 containers it compresses 5.8 MB in about half the CPU of
- * the default level, for ~3 % more bytes on the wire. Each family ends in a
- * sync flush rather than a final block, so that families compressed apart
- * can follow one another in one gzip member.
- */
-const DEFLATE_OPTIONS = { level: constants.Z_BEST_SPEED, finishFlush: constants.Z_SYNC_FLUSH };
-
 /** What the scrapers of one format ask for: the families kept as text, compressed, or both. */
 interface Wanted {
   readonly text: boolean;
@@ -105,12 +96,12 @@ interface Wanted {
 
 /**
  * One group's rendering, with the snapshot fields it read and their values
- * then. Only the forms scrapers ask for are kept: a family's text is 5 MB at
- * 1000 containers, rendered anew after every poll, and a buffer kept until
- * the next poll is one V8 frees only in a full collection. As Prometheus asks
- * for gzip alone, the text is compressed as soon as it is written and never
- * kept (one family at a time), and V8 counts no such buffer towards its next
- * full collection. Holds its text, its compressed form, or both.
+ * then. Only the forms scrapers ask for are kept: the usage families' text,
+ * ~5 MB at 1000 containers, is rendered anew after every poll, and a buffer
+ * kept until the next poll is one V8 frees only in a full collection (and
+ * counts towards starting one). As Prometheus asks for gzip alone, the text
+ * is compressed as soon as it is written and then dropped. Holds its text,
+ * its compressed form, or both.
  */
 interface Rendered {
   readonly inputs: ReadonlyMap<PropertyKey, unknown>;
@@ -140,7 +131,7 @@ function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format:
   const written = lines.view();
   const crc = written.length === 0 ? 0 : crc32(written);
   const bytes = written.length;
-  const deflated = want.gzip ? deflateRawSync(written, DEFLATE_OPTIONS) : undefined;
+  const deflated = want.gzip ? deflateFamily(written) : undefined;
   const text = want.text || deflated === undefined ? lines.take() : undefined;
   lines.discard();
   return { inputs, text, deflated, crc, bytes };
@@ -148,7 +139,7 @@ function renderTracked(group: readonly FamilySpec[], snapshot: Snapshot, format:
 
 function deflatedOf(r: Rendered): Buffer {
   // A part always keeps its text when it was not compressed (renderTracked).
-  r.deflated ??= deflateRawSync(r.text as Buffer, DEFLATE_OPTIONS);
+  r.deflated ??= deflateFamily(r.text as Buffer);
   return r.deflated;
 }
 
@@ -183,50 +174,9 @@ export interface Exposition {
   readonly bytes: number;
 }
 
-/**
- * The exposition as the start of one gzip member: the header and deflate
- * data ended by a sync flush instead of a final block, so that the agent's
- * own families can follow in the same member (curl, for one, reads only the
- * first member of a multi-member body).
- */
-export interface Deflated {
-  readonly head: Buffer;
-  /** CRC-32 and length of the uncompressed text, for the trailer. */
-  readonly crc: number;
-  readonly bytes: number;
-}
-
-const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const tailDeflates = new WeakMap<Buffer, Buffer>();
-
-/**
- * The chunks of a gzip response: the cached head, then `tail` (a few KiB)
- * compressed as the final block, and the trailer. Compressing the tail costs
- * once per distinct tail; the trailer, a CRC-32 over the tail.
- */
-export function gzipMember(head: Deflated, tail: Buffer): Buffer[] {
-  let compressed = tailDeflates.get(tail);
-  if (compressed === undefined) {
-    compressed = deflateRawSync(tail, { level: constants.Z_BEST_SPEED });
-    tailDeflates.set(tail, compressed);
-  }
-  const trailer = Buffer.allocUnsafe(8);
-  // zlib's crc32 answers 0 for a null data pointer, which an empty Buffer may have.
-  trailer.writeUInt32LE(tail.length === 0 ? head.crc : crc32(tail, head.crc), 0);
-  trailer.writeUInt32LE((head.bytes + tail.length) % 2 ** 32, 4);
-  return [head.head, compressed, trailer];
-}
-
+/** The families of a view as the head of one gzip member. */
 function deflateView(parts: readonly Rendered[]): Deflated {
-  let crc = 0;
-  let bytes = 0;
-  for (const p of parts) {
-    crc = crc32Concat(crc, p.crc, p.bytes);
-    bytes += p.bytes;
-  }
-  // Joined once per snapshot: a response of one chunk per family (dozens) is
-  // written as that many writes, which cost scrapes a third of their speed.
-  return { head: Buffer.concat([GZIP_HEADER, ...parts.map(deflatedOf)]), crc, bytes };
+  return joinMember(parts.map((p) => ({ deflated: deflatedOf(p), crc: p.crc, bytes: p.bytes })));
 }
 
 interface ViewEntry {
