@@ -328,7 +328,7 @@ export class ExpositionCache {
     const first = group[0] as FamilySpec;
     const cached = byGroup.get(first);
     // A part rendered while nobody asked for text is rendered again when someone does: the same bytes.
-    if (cached !== undefined && hasText([cached], want) && stillValid(cached, snapshot)) return cached;
+    if (cached !== undefined && (!want.text || cached.text !== undefined) && stillValid(cached, snapshot)) return cached;
     const fresh = renderTracked(group, snapshot, format, want);
     byGroup.set(first, fresh);
     return fresh;
