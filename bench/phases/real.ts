@@ -63,7 +63,8 @@ function scrapeEvery(proc: AgentProcess, seconds: number, headers: Record<string
   };
 }
 
-class Node {
+/** The containerd of the e2e harness with the pods the bench adds to it. */
+export class RealNode {
   private pods = 0;
   private containers = 0;
   constructor(private readonly cd: Containerd, private readonly cri: RuntimeClient) {}
@@ -94,7 +95,7 @@ interface Window {
 }
 
 /** CPU of the runtime's processes (containerd, shims, containers) that are alive at both ends. */
-async function runtimeCpu(cd: Containerd): Promise<Map<number, number>> {
+export async function runtimeCpu(cd: Containerd): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   for (const pid of await cd.processes()) {
     try {
@@ -106,7 +107,8 @@ async function runtimeCpu(cd: Containerd): Promise<Map<number, number>> {
   return out;
 }
 
-function runtimeCpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+/** CPU milliseconds between two readings of runtimeCpu, over the processes in both. */
+export function runtimeCpuSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
   let sum = 0;
   for (const [pid, end] of after) {
     const start = before.get(pid);
@@ -204,7 +206,7 @@ export async function runReal(ctx: BenchContext): Promise<{ polls: PollRow[]; se
     await cd.stop();
   });
   try {
-    const node = new Node(cd, cri);
+    const node = new RealNode(cd, cri);
     const polls: PollRow[] = [];
     const serve: ServeRow[] = [];
     await node.add(25, 2);

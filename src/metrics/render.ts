@@ -259,8 +259,9 @@ export class ExpositionCache {
     for (const [key, asked] of [...this.asked]) {
       if (until !== undefined && !asked.cadence.dueBefore(now, until)) continue;
       const [view, format] = key.split('/') as [View, Format];
+      const want = this.wanted(format);
       for (const group of GROUPS[view]) {
-        this.rendered(group, snapshot, format);
+        this.rendered(group, snapshot, format, want);
         await nextTurn();
         if (run !== this.warming) return;
       }
@@ -319,7 +320,7 @@ export class ExpositionCache {
     return entry;
   }
 
-  private rendered(group: readonly FamilySpec[], snapshot: Snapshot, format: Format, want = this.wanted(format)): Rendered {
+  private rendered(group: readonly FamilySpec[], snapshot: Snapshot, format: Format, want: Wanted): Rendered {
     let byGroup = this.groups.get(format);
     if (byGroup === undefined) {
       byGroup = new Map();

@@ -38,4 +38,15 @@ describe('LineBuffer', () => {
     assert.equal(out.take().toString(), 'later');
     assert.equal(out.take().length, 0);
   });
+
+  it('shows what was written without copying it, until the next take', () => {
+    const out = new LineBuffer(8);
+    out.text('cpu{pod="a"} ');
+    out.value(42);
+    const view = out.view();
+    assert.equal(view.toString(), 'cpu{pod="a"} 42');
+    assert.equal(out.take().toString(), 'cpu{pod="a"} 42', 'take() still has it');
+    out.text('x');
+    assert.equal(out.view().toString(), 'x', 'a new view starts after the take');
+  });
 });
