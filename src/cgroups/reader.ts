@@ -105,7 +105,13 @@ export class CgroupReader {
     const dir = this.layout.version === 2 ? this.layout.root : this.layout.controllers.get('pids');
     if (dir === undefined) return undefined;
     const files = new FileBatch(this.files);
-    const count = files.parse(under(under(dir, rel), 'pids.current'), parseInteger);
+    const cgroup = under(dir, rel);
+    // As in read(): a gone pod costs one stat, not a failed open and its error object.
+    if (!files.hasDir(cgroup)) {
+      if (files.failures.length > 0) throw new Error(files.failures.join('; '));
+      return undefined;
+    }
+    const count = files.parse(under(cgroup, 'pids.current'), parseInteger);
     if (files.failures.length > 0) throw new Error(files.failures.join('; '));
     return count;
   }

@@ -131,7 +131,10 @@ export class CgroupStep {
     const out = new Map<string, PodHostFigures>();
     const members = new Map<string, Container[]>();
     for (const c of s.containers) {
-      if (relativeOf(c) !== undefined) members.set(c.pod.sandboxId, [...(members.get(c.pod.sandboxId) ?? []), c]);
+      if (relativeOf(c) === undefined) continue;
+      const list = members.get(c.pod.sandboxId);
+      if (list === undefined) members.set(c.pod.sandboxId, [c]);
+      else list.push(c);
     }
     for (const p of s.pods) {
       const containers = members.get(p.id);
@@ -185,8 +188,21 @@ export class CgroupStep {
   }
 }
 
+/**
+ * Each container's cgroup relative to the hierarchy root, worked out once:
+ * an unchanged container is the same object from poll to poll (see
+ * poller/build.ts), and this is asked two or three times per container and
+ * poll. Null: none, or one that would leave the hierarchy.
+ */
+const relatives = new WeakMap<Container, string | null>();
+
 function relativeOf(c: Container): string | undefined {
-  return c.cgroupPath === '' ? undefined : safeRelative(cgroupIdOf(c.cgroupPath));
+  let rel = relatives.get(c);
+  if (rel === undefined) {
+    rel = (c.cgroupPath === '' ? undefined : safeRelative(cgroupIdOf(c.cgroupPath))) ?? null;
+    relatives.set(c, rel);
+  }
+  return rel ?? undefined;
 }
 
 /**

@@ -123,6 +123,15 @@ describe('cgroup reader', () => {
     });
   }
 
+  it('settles a gone pod\'s process count with one file system call', async () => {
+    const root = join(tmp.dir, 'v2');
+    v2Root(root, 'v2/limited', REL);
+    const { files, calls } = countingFiles();
+    const reader = await readerAt(root, files);
+    assert.equal(reader.processCount('kubepods/burstable/gone-pod'), undefined);
+    assert.deepEqual(calls.map((c) => c.replace(root, 'ROOT')), ['isPresent ROOT/kubepods/burstable/gone-pod']);
+  });
+
   it('on v1, looks no further than the memory controller for a gone container', async () => {
     const root = join(tmp.dir, 'v1');
     v1Root(root, 'v1/throttled', REL);
