@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { build, BENCH_DIR, ROOT } from './lib/build.js';
 import { cleanup, cleanupOnSignals } from './lib/cleanup.js';
 import type { BenchContext, PeerRow, PeerSkipped, PollRow, ServeRow, SoakRow } from './lib/context.js';
+import { preloadMissing } from './lib/image-flags.js';
 import { MiB } from './lib/procstat.js';
 import { wrkVersion } from './lib/load.js';
 import { markdownReport, textReport } from './lib/report.js';
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
   const load = loadavg()[0] ?? 0;
   const loadAtStart = loadavg().map((x) => Math.round(x * 100) / 100);
   if (load > 0.5) log(`warning: load average ${load.toFixed(2)} before the bench started; other work on this machine skews every figure`);
+  const preload = preloadMissing();
+  if (preload) log(`warning: ${preload}; every memory figure of the agent is then not the image's`);
   if (parts.has('serve')) await wrkVersion();
   const realReason = realUnavailable();
   const useReal = flags['no-real'] || !parts.has('real') ? false : flags.real === true ? true : !quick && realReason === undefined;

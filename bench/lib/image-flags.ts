@@ -2,6 +2,7 @@
 // Dockerfile's ENTRYPOINT, between `node` and the script) and the
 // environment it sets (its ENV lines), so that every process of the bench
 // that runs the agent runs it as the image does.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './build.js';
@@ -27,4 +28,26 @@ export function imageEnv(dockerfile = join(ROOT, 'Dockerfile')): Record<string, 
   const env: Record<string, string> = {};
   for (const m of finalStage.matchAll(/^ENV\s+([A-Za-z_][A-Za-z0-9_]*)=(\S*)\s*$/gm)) env[m[1] as string] = m[2] as string;
   return env;
+}
+
+/**
+ * Why the image's preloaded library (its allocator) would not be in the
+ * bench's agent processes, or undefined when it is: a Node started with the
+ * image's environment is asked which of its mappings name the library.
+ * Without it the agent runs on glibc's malloc, and its memory figures are
+ * not the image's.
+ */
+export function preloadMissing(env: Readonly<Record<string, string>> = imageEnv()): string | undefined {
+  const lib = env.LD_PRELOAD;
+  if (lib === undefined || lib === '') return undefined;
+  const probe = "process.stdout.write(require('fs').readFileSync('/proc/self/maps', 'utf8'))";
+  const r = spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (r.status !== 0) return `a node with the image's environment failed: ${r.stderr.trim()}`;
+  return r.stdout.includes(`/${lib}`) ? undefined : `the image preloads ${lib}, which this machine does not have (${r.stderr.trim() || 'not mapped'}); install it (Debian: ${debianPackageOf(lib)})`;
+}
+
+/** Debian names a library's package after its soname: libjemalloc.so.2 is in libjemalloc2. */
+export function debianPackageOf(soname: string): string {
+  const m = /^(lib[\w+-]+)\.so\.(\d+)$/.exec(soname);
+  return m ? `${m[1]}${m[2]}` : soname;
 }

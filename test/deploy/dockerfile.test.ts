@@ -80,6 +80,21 @@ describe('Dockerfile', () => {
     assert.deepEqual(df.all.filter((i) => i.keyword === 'HEALTHCHECK'), []);
   });
 
+  it('preloads an allocator that the final stage installs from Debian', () => {
+    const env = Object.fromEntries(ofKind(finalStage, 'ENV').map((i) => i.args.split('=', 2) as [string, string]));
+    const lib = env.LD_PRELOAD ?? '';
+    const m = /^(lib[\w+-]+)\.so\.(\d+)$/.exec(lib);
+    assert.ok(m, `LD_PRELOAD names a library by its soname, found on every architecture's search path: ${lib}`);
+    const installs = ofKind(finalStage, 'RUN').flatMap(runCommands).filter((c) => /^apt-get install\b/.test(c));
+    const pkg = `${m[1]}${m[2]}`;
+    assert.ok(installs.some((c) => c.split(/\s+/).includes(pkg)), `the final stage installs ${pkg}: ${installs.join(' | ')}`);
+    assert.ok(installs.every((c) => c.includes('--no-install-recommends')), 'nothing but the library');
+    assert.ok(ofKind(finalStage, 'RUN').some((i) => i.args.includes('rm -rf /var/lib/apt/lists/*')), 'no package lists left in the image');
+    // jemalloc's background thread aborts any process of the image that changes its user (setpriv, su).
+    assert.doesNotMatch(env.MALLOC_CONF ?? '', /background_thread:true/, 'no background thread');
+    assert.match(env.MALLOC_CONF ?? '', /\bdirty_decay_ms:\d+\b/, 'freed pages go back to the kernel after a set time');
+  });
+
   it('exposes the default listen port', () => {
     assert.deepEqual(ofKind(finalStage, 'EXPOSE').map((i) => i.args), ['9310']);
   });

@@ -128,15 +128,17 @@ export function asUser(who: Identity, args: readonly string[]): [string, string[
 
 export interface RunningImage {
   readonly url: string;
+  /** The program's process (setpriv execs it in place). */
+  readonly pid: number;
   output(): string;
   stop(): Promise<void>;
 }
 
-/** Starts the replayed image's program on a free loopback port and waits for /healthz. */
+/** Starts the replayed image's program, with the image's environment, on a free loopback port and waits for /healthz. */
 export async function startImage(image: ReplayedImage, who: Identity, args: readonly string[]): Promise<RunningImage> {
   const port = await freePort();
   const [bin, argv] = asUser(who, [...image.entrypoint, ...args, '--listen', `127.0.0.1:${port}`, '--log-level', 'warn']);
-  const child: ChildProcess = spawn(bin, argv, { cwd: image.app, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(bin, argv, { cwd: image.app, env: { ...process.env, ...image.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
@@ -153,5 +155,5 @@ export async function startImage(image: ReplayedImage, who: Identity, args: read
     await stop();
     throw err;
   }
-  return { url, output: () => out, stop };
+  return { url, pid: child.pid as number, output: () => out, stop };
 }

@@ -8,14 +8,14 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { parseSamples, waitUntil } from '../e2e/harness/agent.js';
 import { startContainerd, type Containerd } from '../e2e/harness/containerd.js';
 import { connectRuntime, runPod, type RuntimeClient } from '../e2e/harness/pods.js';
-import { e2eSkip } from '../e2e/harness/preconditions.js';
-import { asUser, imageUser, replayImage, startImage, type Identity, type ReplayedImage } from './image-replay.js';
+import { e2eSkip, e2eSkipFor } from '../e2e/harness/preconditions.js';
+import { asUser, finalStage, imageUser, ofKind, replayImage, startImage, type Identity, type ReplayedImage } from './image-replay.js';
 import { DEPLOY_DIR, PACKAGE_VERSION, REPO } from './render.js';
 
 const execFileAsync = promisify(execFile);
@@ -62,6 +62,31 @@ describe('the final stage, replayed without an engine', { skip: e2eSkip('image f
       const metrics = await (await fetch(`${agent.url}/metrics`)).text();
       assert.match(metrics, /^container_cpu_usage_seconds_total\{/m);
       assert.match(metrics, new RegExp(`^cri_exporter_build_info\\{version="${VERSION_RE}"`, 'm'));
+    } finally {
+      await agent.stop();
+    }
+  });
+});
+
+/** The library the image preloads (its ENV LD_PRELOAD), when this machine's loader cannot find it. */
+function preloadMissing(): string | undefined {
+  const lib = ofKind(finalStage, 'ENV').map((i) => /^LD_PRELOAD=(\S+)$/.exec(i.args.trim())?.[1]).find((v) => v !== undefined);
+  if (lib === undefined) return undefined;
+  const known = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '';
+  return known.includes(lib) ? undefined : `${lib} (the allocator the image preloads; Debian package libjemalloc2) is not installed`;
+}
+
+describe('the replayed image on its allocator', { skip: e2eSkip('image final stage', ['npm', 'setpriv']) || e2eSkipFor('image allocator', preloadMissing()) }, () => {
+  // The image installs it (Dockerfile); here the machine has the same package.
+  it('runs on the allocator the image preloads', async () => {
+    const image = await replayed();
+    const lib = image.env.LD_PRELOAD;
+    assert.ok(lib, 'the image sets LD_PRELOAD');
+    const agent = await startImage(image, imageIdentity(), ['--demo', '--poll-interval', '1h']);
+    try {
+      const maps = await readFile(`/proc/${agent.pid}/maps`, 'utf8');
+      assert.ok(maps.includes(`/${lib}`), `${lib} is not mapped into the agent; output:\n${agent.output()}`);
+      assert.doesNotMatch(agent.output(), /LD_PRELOAD|ld\.so/, 'the loader said nothing about the preload');
     } finally {
       await agent.stop();
     }

@@ -30,7 +30,11 @@ export function missingPreconditions(binaries: readonly string[]): string | unde
  * instead of skipping; prints a banner elsewhere.
  */
 export function e2eSkip(suite: string, binaries: readonly string[]): string | false {
-  const reason = missingPreconditions(binaries);
+  return e2eSkipFor(suite, missingPreconditions(binaries));
+}
+
+/** As e2eSkip, for a precondition of another kind: `reason` says what is missing, undefined when nothing is. */
+export function e2eSkipFor(suite: string, reason: string | undefined): string | false {
   if (reason === undefined) return false;
   if (process.env.CI === 'true') {
     throw new Error(`${suite}: cannot run in CI: ${reason}`);
