@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { debianPackageOf, envOf, parseDockerfile } from '../../test/deploy/dockerfile.js';
 import { ROOT } from './build.js';
 
 export function imageNodeFlags(dockerfile = join(ROOT, 'Dockerfile')): string[] {
@@ -21,13 +22,12 @@ export function imageNodeFlags(dockerfile = join(ROOT, 'Dockerfile')): string[] 
   return flags;
 }
 
-/** The final stage's `ENV KEY=VALUE` settings (one per line, as the Dockerfile writes them). */
+/** The final stage's `ENV KEY=VALUE` settings, read by the Dockerfile reader the image tests use. */
 export function imageEnv(dockerfile = join(ROOT, 'Dockerfile')): Record<string, string> {
-  const text = readFileSync(dockerfile, 'utf8');
-  const finalStage = text.slice(text.lastIndexOf('\nFROM '));
-  const env: Record<string, string> = {};
-  for (const m of finalStage.matchAll(/^ENV\s+([A-Za-z_][A-Za-z0-9_]*)=(\S*)\s*$/gm)) env[m[1] as string] = m[2] as string;
-  return env;
+  const { stages } = parseDockerfile(readFileSync(dockerfile, 'utf8'));
+  const final = stages[stages.length - 1];
+  if (final === undefined) throw new Error(`${dockerfile}: no stage`);
+  return envOf(final);
 }
 
 /**
@@ -43,11 +43,5 @@ export function preloadMissing(env: Readonly<Record<string, string>> = imageEnv(
   const probe = "process.stdout.write(require('fs').readFileSync('/proc/self/maps', 'utf8'))";
   const r = spawnSync(process.execPath, ['-e', probe], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (r.status !== 0) return `a node with the image's environment failed: ${r.stderr.trim()}`;
-  return r.stdout.includes(`/${lib}`) ? undefined : `the image preloads ${lib}, which this machine does not have (${r.stderr.trim() || 'not mapped'}); install it (Debian: ${debianPackageOf(lib)})`;
-}
-
-/** Debian names a library's package after its soname: libjemalloc.so.2 is in libjemalloc2. */
-export function debianPackageOf(soname: string): string {
-  const m = /^(lib[\w+-]+)\.so\.(\d+)$/.exec(soname);
-  return m ? `${m[1]}${m[2]}` : soname;
+  return r.stdout.includes(`/${lib}`) ? undefined : `the image preloads ${lib}, which this machine does not have (${r.stderr.trim() || 'not mapped'}); install it (Debian: ${debianPackageOf(lib) ?? lib})`;
 }

@@ -107,11 +107,7 @@ export class CgroupReader {
     const files = new FileBatch(this.files);
     const cgroup = under(dir, rel);
     // As in read(): a gone pod costs one stat, not a failed open and its error object.
-    if (!files.hasDir(cgroup)) {
-      if (files.failures.length > 0) throw new Error(files.failures.join('; '));
-      return undefined;
-    }
-    const count = files.parse(under(cgroup, 'pids.current'), parseInteger);
+    const count = files.hasDir(cgroup) ? files.parse(under(cgroup, 'pids.current'), parseInteger) : undefined;
     if (files.failures.length > 0) throw new Error(files.failures.join('; '));
     return count;
   }

@@ -309,7 +309,7 @@ export class ExpositionCache {
     const key: Key = `${view}/${format}`;
     const want = this.wanted(format);
     const cached = this.views.get(key);
-    if (cached?.snapshot === snapshot && hasText(cached.parts, want)) return cached;
+    if (cached?.snapshot === snapshot && cached.parts.every((p) => hasText(p, want))) return cached;
     const parts = GROUPS[view].map((g) => this.rendered(g, snapshot, format, want));
     if (cached !== undefined && parts.every((p, i) => p === cached.parts[i])) {
       cached.snapshot = snapshot;
@@ -329,7 +329,7 @@ export class ExpositionCache {
     const first = group[0] as FamilySpec;
     const cached = byGroup.get(first);
     // A part rendered while nobody asked for text is rendered again when someone does: the same bytes.
-    if (cached !== undefined && (!want.text || cached.text !== undefined) && stillValid(cached, snapshot)) return cached;
+    if (cached !== undefined && hasText(cached, want) && stillValid(cached, snapshot)) return cached;
     const fresh = renderTracked(group, snapshot, format, want);
     byGroup.set(first, fresh);
     return fresh;
@@ -344,7 +344,7 @@ export class ExpositionCache {
   }
 }
 
-/** Whether the parts hold their text, where it is wanted. */
-function hasText(parts: readonly Rendered[], want: Wanted): boolean {
-  return !want.text || parts.every((p) => p.text !== undefined);
+/** Whether the part holds its text, where it is wanted. */
+function hasText(part: Rendered, want: Wanted): boolean {
+  return !want.text || part.text !== undefined;
 }

@@ -102,6 +102,24 @@ export function parseCopy(ins: Instruction): Copy {
   return { ...(from ? { from } : {}), sources: rest.slice(0, -1), dest: rest[rest.length - 1] as string };
 }
 
+/** A stage's ENV settings; each ENV instruction must set one KEY=VALUE (the form the repository's Dockerfile keeps to). */
+export function envOf(stage: Stage): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const ins of stage.instructions) {
+    if (ins.keyword !== 'ENV') continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(ins.args.trim());
+    if (!m) throw new Error(`line ${ins.line}: ENV ${ins.args}: one KEY=VALUE per line`);
+    env[m[1] as string] = m[2] as string;
+  }
+  return env;
+}
+
+/** Debian names a library's package after its soname (libjemalloc.so.2 is in libjemalloc2); undefined for another kind of name. */
+export function debianPackageOf(soname: string): string | undefined {
+  const m = /^(lib[\w+-]+)\.so\.(\d+)$/.exec(soname);
+  return m ? `${m[1]}${m[2]}` : undefined;
+}
+
 /** The `&&`-separated commands of a shell-form RUN. */
 export function runCommands(ins: Instruction): string[] {
   return ins.args.split('&&').map((c) => c.trim().replace(/\s+/g, ' ')).filter((c) => c !== '');

@@ -11,7 +11,7 @@ import { join, posix, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, waitUntil } from '../e2e/harness/agent.js';
 import { findBinary } from '../e2e/harness/preconditions.js';
-import { execForm, parseCopy, parseDockerfile, runCommands, type Instruction, type Stage } from './dockerfile.js';
+import { envOf, execForm, parseCopy, parseDockerfile, runCommands, type Instruction, type Stage } from './dockerfile.js';
 import { REPO } from './render.js';
 
 const execFileAsync = promisify(execFile);
@@ -82,12 +82,7 @@ export async function replayImage(dir: string): Promise<ReplayedImage> {
   }
   const entry = execForm(ofKind(finalStage, 'ENTRYPOINT')[0]?.args ?? '[]') ?? [];
   assert.equal(entry[0], 'node');
-  const env = Object.fromEntries(ofKind(finalStage, 'ENV').map((ins) => {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(ins.args.trim());
-    assert.ok(m, `ENV ${ins.args}: one KEY=VALUE per line`);
-    return [m[1] as string, m[2] as string];
-  }));
-  return { root, app: join(root, workdirAt(finalStage)), entrypoint: entry.slice(1), env };
+  return { root, app: join(root, workdirAt(finalStage)), entrypoint: entry.slice(1), env: envOf(finalStage) };
 }
 
 /** Runs the deps stage: its context COPYs, then its npm ci command, in `into`. */

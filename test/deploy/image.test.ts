@@ -15,7 +15,8 @@ import { parseSamples, waitUntil } from '../e2e/harness/agent.js';
 import { startContainerd, type Containerd } from '../e2e/harness/containerd.js';
 import { connectRuntime, runPod, type RuntimeClient } from '../e2e/harness/pods.js';
 import { e2eSkip, e2eSkipFor } from '../e2e/harness/preconditions.js';
-import { asUser, finalStage, imageUser, ofKind, replayImage, startImage, type Identity, type ReplayedImage } from './image-replay.js';
+import { debianPackageOf, envOf } from './dockerfile.js';
+import { asUser, finalStage, imageUser, replayImage, startImage, type Identity, type ReplayedImage } from './image-replay.js';
 import { DEPLOY_DIR, PACKAGE_VERSION, REPO } from './render.js';
 
 const execFileAsync = promisify(execFile);
@@ -70,10 +71,10 @@ describe('the final stage, replayed without an engine', { skip: e2eSkip('image f
 
 /** The library the image preloads (its ENV LD_PRELOAD), when this machine's loader cannot find it. */
 function preloadMissing(): string | undefined {
-  const lib = ofKind(finalStage, 'ENV').map((i) => /^LD_PRELOAD=(\S+)$/.exec(i.args.trim())?.[1]).find((v) => v !== undefined);
+  const lib = envOf(finalStage).LD_PRELOAD;
   if (lib === undefined) return undefined;
   const known = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '';
-  return known.includes(lib) ? undefined : `${lib} (the allocator the image preloads; Debian package libjemalloc2) is not installed`;
+  return known.includes(lib) ? undefined : `${lib} (the allocator the image preloads; Debian package ${debianPackageOf(lib) ?? '?'}) is not installed`;
 }
 
 describe('the replayed image on its allocator', { skip: e2eSkip('image final stage', ['npm', 'setpriv']) || e2eSkipFor('image allocator', preloadMissing()) }, () => {
