@@ -5,29 +5,34 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { debianPackageOf, envOf, parseDockerfile } from '../../test/deploy/dockerfile.js';
+import { debianPackageOf, envOf, execForm, parseDockerfile, type Stage } from '../../test/deploy/dockerfile.js';
 import { ROOT } from './build.js';
 
+/** The image's last stage, read by the Dockerfile reader the image tests use. */
+function finalStage(dockerfile: string): Stage {
+  const { stages } = parseDockerfile(readFileSync(dockerfile, 'utf8'));
+  const final = stages[stages.length - 1];
+  if (final === undefined) throw new Error(`${dockerfile}: no stage`);
+  return final;
+}
+
+/** The options between `node` and the script in the final stage's exec-form ENTRYPOINT. */
 export function imageNodeFlags(dockerfile = join(ROOT, 'Dockerfile')): string[] {
-  const text = readFileSync(dockerfile, 'utf8');
-  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text)?.[1];
-  if (line === undefined) throw new Error(`${dockerfile}: no ENTRYPOINT in exec form`);
-  const argv = JSON.parse(line) as unknown;
-  if (!Array.isArray(argv) || argv[0] !== 'node') throw new Error(`${dockerfile}: ENTRYPOINT does not start node: ${line}`);
+  const entry = finalStage(dockerfile).instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1);
+  const argv = entry === undefined ? undefined : execForm(entry.args);
+  if (argv === undefined) throw new Error(`${dockerfile}: no ENTRYPOINT in exec form`);
+  if (argv[0] !== 'node') throw new Error(`${dockerfile}: ENTRYPOINT does not start node: ${entry?.args}`);
   const flags: string[] = [];
-  for (const arg of argv.slice(1) as string[]) {
+  for (const arg of argv.slice(1)) {
     if (!arg.startsWith('--')) break;
     flags.push(arg);
   }
   return flags;
 }
 
-/** The final stage's `ENV KEY=VALUE` settings, read by the Dockerfile reader the image tests use. */
+/** The final stage's `ENV KEY=VALUE` settings. */
 export function imageEnv(dockerfile = join(ROOT, 'Dockerfile')): Record<string, string> {
-  const { stages } = parseDockerfile(readFileSync(dockerfile, 'utf8'));
-  const final = stages[stages.length - 1];
-  if (final === undefined) throw new Error(`${dockerfile}: no stage`);
-  return envOf(final);
+  return envOf(finalStage(dockerfile));
 }
 
 /**
