@@ -88,8 +88,14 @@ describe('alert expressions and dashboard queries on a real Prometheus scraping 
       name: POD, namespace: NAMESPACE, uid: '00000000-0000-4000-a000-00000000d001', logDir: cd.logDir, hostNetwork: false,
       containers: [{
         name: 'app',
-        // Busy enough to use CPU, get throttled and write into its writable layer.
-        command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; dd if=/dev/zero of=/tmp/grow bs=4k count=$((i % 64 + 1)) 2>/dev/null; done'],
+        // Busy enough to use CPU, get throttled and write into its writable
+        // layer. Every 8th turn it also reads and writes the disk past the
+        // page cache (O_DIRECT), so that the "Disk I/O" panels have data
+        // whatever the machine's cache holds: buffered writes reach the disk
+        // from the kernel's flusher threads, which cgroup v1 charges to the
+        // root cgroup, and only once dirty pages are 30 s old.
+        command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "tick $i"; dd if=/dev/zero of=/tmp/grow bs=4k count=$((i % 64 + 1)) 2>/dev/null; '
+          + 'if [ $((i % 8)) -eq 0 ]; then dd if=/dev/zero of=/tmp/io bs=4k count=16 oflag=direct 2>/dev/null; dd if=/tmp/io of=/dev/null bs=4k iflag=direct 2>/dev/null; fi; done'],
         resources: { memoryLimitInBytes: 64 * 1024 * 1024, cpuQuota: 20_000, cpuPeriod: 100_000, cpuShares: 256 },
       }],
     });
