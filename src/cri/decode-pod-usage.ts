@@ -34,13 +34,14 @@ export function readPodSandboxStats(r: WireReader, end: number, withContainers: 
     else r.skip(tag, P_READ);
   }
   r.finish(end);
-  return {
+  // Frozen as made, with its lists (their rows are frozen already): see readContainerStats.
+  return Object.freeze({
     id,
     timestamp: (linux?.timestamp ?? 0) / 1e9,
-    interfaces: linux ? uniqueByName(linux.defaultInterface, linux.interfaces) : [],
+    interfaces: Object.freeze(linux ? uniqueByName(linux.defaultInterface, linux.interfaces) : []),
     processes: linux?.processes,
-    containers: linux?.containers ?? [],
-  };
+    containers: Object.freeze(linux?.containers ?? []),
+  });
 }
 
 /**
@@ -131,7 +132,7 @@ function readInterface(r: WireReader, end: number): NetworkInterfaceUsage {
     }
   }
   r.finish(end);
-  return { name, rxBytes, rxErrors, txBytes, txErrors };
+  return Object.freeze({ name, rxBytes, rxErrors, txBytes, txErrors });
 }
 
 const PROCESS_COUNT = tagOf(FIELDS.ProcessUsage.processCount, LEN);

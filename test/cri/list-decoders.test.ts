@@ -76,6 +76,22 @@ describe('hand-written list decoders against protobufjs + convert.ts', () => {
     assert.match((decoded[0] as { writableLayer: { mountpoint: string } }).writableLayer.mountpoint, /merged$/);
   });
 
+  it('hands over the stats rows frozen, with their nested parts', () => {
+    const world = new World({ pods: 4, containersPerPod: 2, seed: 3, now: () => 1_790_000_000_000 });
+    const handlers = new Renderer(getProfile('containerd'), world, false, {}).handlers('v1');
+    const frozenDeep = (v: unknown, path: string): void => {
+      if (v === null || typeof v !== 'object') return;
+      assert.ok(Object.isFrozen(v), `${path} is frozen`);
+      for (const [k, part] of Object.entries(v)) frozenDeep(part, `${path}.${k}`);
+    };
+    for (const method of ['ListContainerStats', 'ListPodSandboxStats'] as const) {
+      const bytes = fullCodec('v1', method).responseSerialize((handlers[method] as (req: object) => unknown)({}));
+      const rows = hand(method, bytes) as object[];
+      assert.ok(rows.length >= 4, `${method}: ${rows.length} rows`);
+      rows.forEach((row, i) => frozenDeep(row, `${method}[${i}]`));
+    }
+  });
+
   it('decodes a plain Uint8Array as it decodes a Buffer', () => {
     const bytes = new AnswerGenerator(createRandom(5)).answer('ListContainers');
     const copy = new Uint8Array(bytes.length + 8).subarray(4, 4 + bytes.length);
