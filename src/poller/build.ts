@@ -6,7 +6,7 @@ import { logFormatOf } from '../runtimes/detect.js';
 import { UNKNOWN_LAYER, type WritableLayer } from '../runtimes/writable-layer.js';
 import type { CgroupStats } from '../cgroups/types.js';
 import type { KnownDetail } from './details.js';
-import { byId, containersById, deepFreeze, sameRecord, type Container, type Departed, type PartError, type Pod, type PodHostFigures, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
+import { deepFreeze, indexById, sameRecord, type Container, type Departed, type PartError, type Pod, type PodHostFigures, type PodRef, type RuntimeInfo, type Snapshot } from './snapshot.js';
 
 export interface PollResults {
   readonly runtime: RuntimeInfo;
@@ -36,15 +36,15 @@ export interface BuildContext {
 }
 
 export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
-  const sandboxes = byId(r.sandboxes);
-  const usage = byId(deepFreeze(r.containerUsage));
+  const sandboxes = indexById(r.sandboxes);
+  const usage = indexById(deepFreeze(r.containerUsage));
   const kept = new Unchanged(ctx.previous, r);
   // Frozen before the snapshot around it, so that its index by ID, built
   // here for departedSince, also serves the watch diff and the next poll.
   const containers = deepFreeze(kept.list(r.containers.map((c) => {
     const known = r.details.get(c.id);
     const layer = known?.enrichment.writableLayer ?? r.writableLayerFromStats?.(usage.get(c.id)) ?? UNKNOWN_LAYER;
-    return kept.container({ summary: c, sandbox: sandboxes.get(c.sandboxId), known, layer }, r);
+    return kept.container(c, sandboxes.get(c.sandboxId), known, layer, r);
   })));
   const pods = kept.podList(r.sandboxes.map((s) => kept.pod(s)));
   return deepFreeze({
@@ -55,7 +55,7 @@ export function buildSnapshot(r: PollResults, ctx: BuildContext): Snapshot {
     runtime: r.runtime,
     conditions: r.conditions,
     pods,
-    podUsage: byId(deepFreeze(r.sandboxUsage)),
+    podUsage: indexById(deepFreeze(r.sandboxUsage)),
     podHost: NO_HOST_FIGURES,
     containers,
     usage,
@@ -111,21 +111,23 @@ class Unchanged {
 
   constructor(previous: Snapshot | undefined, r: PollResults) {
     this.previous = previous?.containers ?? [];
-    this.containers = containersById(this.previous);
+    this.containers = indexById(this.previous);
     this.previousPods = previous?.pods ?? [];
-    this.pods = byId(this.previousPods);
+    this.pods = indexById(this.previousPods);
     const fresh = { name: r.runtime.type, version: r.runtime.version };
     const first = previous?.containers[0]?.runtime;
     this.runtime = first !== undefined && first.name === fresh.name && first.version === fresh.version ? first : fresh;
   }
 
-  container(src: Sources, r: PollResults): Container {
-    const old = this.containers.get(src.summary.id);
-    const layer = this.layer(old, src.layer);
-    if (old !== undefined && this.madeOfSame(old, src, layer)) return this.reuse(old);
-    const built = toContainer(src, layer, r, this, old);
+  /** Sources as arguments, not a record: an unchanged container, nearly every one, then costs no object. */
+  container(summary: ContainerSummary, sandbox: PodSandbox | undefined, known: KnownDetail | undefined, freshLayer: WritableLayer, r: PollResults): Container {
+    const old = this.containers.get(summary.id);
+    const layer = this.layer(old, freshLayer);
+    if (old !== undefined && this.madeOfSame(old, summary, sandbox, known, layer)) return this.reuse(old);
+    const src: Sources = { summary, sandbox, known, layer };
+    const built = toContainer(src, r, this, old);
     const result = old !== undefined && sameRecord(old, built) ? this.reuse(old) : built;
-    madeOf.set(result, { ...src, layer });
+    madeOf.set(result, src);
     return result;
   }
 
@@ -164,9 +166,9 @@ class Unchanged {
     return old !== undefined && (old.writableLayer === fresh || isDeepStrictEqual(old.writableLayer, fresh)) ? old.writableLayer : fresh;
   }
 
-  private madeOfSame(old: Container, src: Sources, layer: WritableLayer): boolean {
+  private madeOfSame(old: Container, summary: ContainerSummary, sandbox: PodSandbox | undefined, known: KnownDetail | undefined, layer: WritableLayer): boolean {
     const was = madeOf.get(old);
-    return was !== undefined && was.summary === src.summary && was.sandbox === src.sandbox && was.known === src.known
+    return was !== undefined && was.summary === summary && was.sandbox === sandbox && was.known === known
       && old.writableLayer === layer && old.runtime === this.runtime;
   }
 
@@ -196,8 +198,8 @@ const POD_NAMESPACE = 'io.kubernetes.pod.namespace';
 const POD_UID = 'io.kubernetes.pod.uid';
 const CONTAINER_NAME = 'io.kubernetes.container.name';
 
-function toContainer(src: Sources, layer: WritableLayer, r: PollResults, kept: Unchanged, old: Container | undefined): Container {
-  const { summary: c, sandbox, known } = src;
+function toContainer(src: Sources, r: PollResults, kept: Unchanged, old: Container | undefined): Container {
+  const { summary: c, sandbox, known, layer } = src;
   const detail = known?.detail;
   return {
     id: c.id,
@@ -235,7 +237,7 @@ export function departedSince(ctx: BuildContext, current: readonly Container[]):
   const prev = ctx.previous;
   if (!prev) return [];
   const grace = ctx.removedGraceSeconds ?? 0;
-  const present = containersById(current);
+  const present = indexById(current);
   const kept = prev.departed.filter((d) => ctx.now - d.removedAt < grace && !present.has(d.container.id));
   const gone = grace > 0 ? prev.containers.filter((c) => !present.has(c.id)).map((container) => ({ container, removedAt: ctx.now })) : [];
   return [...kept, ...gone];

@@ -176,19 +176,28 @@ export function byId<T extends { readonly id: string }>(items: readonly T[]): Ma
   return index;
 }
 
-const containerIndexes = new WeakMap<readonly Container[], ReadonlyMap<string, Container>>();
+const listIndexes = new WeakMap<readonly object[], ReadonlyMap<string, object>>();
 
 /**
- * A snapshot's containers by ID. A frozen list (a snapshot's, which never
- * changes) is indexed once and the index kept with it: the watch diff and
- * the next poll (and, for the list it builds, the poll itself) look
- * containers up in the one index.
+ * Remembers `index` as the index by ID of `list`, which must not change
+ * afterwards: validation (validate.ts) indexes a poll's lists as it checks
+ * their IDs, and the snapshot is built from the same lists.
  */
-export function containersById(list: readonly Container[]): ReadonlyMap<string, Container> {
-  let index = containerIndexes.get(list);
+export function rememberIndex<T extends { readonly id: string }>(list: readonly T[], index: ReadonlyMap<string, T>): void {
+  listIndexes.set(list, index);
+}
+
+/**
+ * A list's items by ID, indexed once per list where the list cannot change:
+ * a frozen list (a snapshot's: the watch diff, the next poll and, for the
+ * list it builds, the poll itself look items up in the one index) or one
+ * whose index validation remembered. Any other list is indexed anew.
+ */
+export function indexById<T extends { readonly id: string }>(list: readonly T[]): ReadonlyMap<string, T> {
+  let index = listIndexes.get(list) as ReadonlyMap<string, T> | undefined;
   if (index === undefined) {
     index = byId(list);
-    if (Object.isFrozen(list)) containerIndexes.set(list, index);
+    if (Object.isFrozen(list)) listIndexes.set(list, index);
   }
   return index;
 }

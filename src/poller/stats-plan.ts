@@ -67,7 +67,10 @@ export class StatsPlan {
    */
   review(containers: readonly { readonly id: string; readonly state: ContainerState }[], usage: ReadonlyMap<string, unknown>): void {
     if (!this.tookNested) return;
-    for (const c of containers) {
+    // Indexes, not for-of: run once per poll, this loop is seldom optimised,
+    // and unoptimised for-of makes an iterator result per container.
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as (typeof containers)[number];
       if (c.state === 'running' && !usage.has(c.id)) {
         this.mode = 'probe';
         return;
@@ -115,7 +118,11 @@ function carriesAll(nested: ContainerUsage | undefined, flat: ContainerUsage): b
 /** Every pod's container rows in one list, in the answer's order. */
 export function nestedRows(pods: readonly PodSandboxUsage[]): ContainerUsage[] {
   const rows: ContainerUsage[] = [];
-  for (const p of pods) for (const c of p.containers) rows.push(c);
+  // Indexes, not for-of (see review).
+  for (let i = 0; i < pods.length; i++) {
+    const nested = (pods[i] as PodSandboxUsage).containers;
+    for (let j = 0; j < nested.length; j++) rows.push(nested[j] as ContainerUsage);
+  }
   return rows;
 }
 

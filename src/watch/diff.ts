@@ -1,6 +1,6 @@
 // What changed between two consecutive snapshots, container by container.
 // Pure, so the event stream is tested on literal snapshots.
-import { containersById, sameRecord, type Container } from '../poller/snapshot.js';
+import { indexById, sameRecord, type Container } from '../poller/snapshot.js';
 
 export type ChangeType = 'added' | 'modified' | 'removed';
 
@@ -19,8 +19,8 @@ export interface ContainerChange {
  */
 export function diffContainers(prev: readonly Container[], next: readonly Container[]): ContainerChange[] {
   if (prev === next) return [];
-  const before = containersById(prev);
-  const after = containersById(next);
+  const before = indexById(prev);
+  const after = indexById(next);
   const changes: ContainerChange[] = [];
   for (const c of next) {
     const old = before.get(c.id);

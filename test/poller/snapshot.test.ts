@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSnapshot } from '../../src/poller/build.js';
-import { byId, containersById, deepFreeze } from '../../src/poller/snapshot.js';
+import { byId, indexById, deepFreeze } from '../../src/poller/snapshot.js';
 import { pollResults, webApp } from '../fixtures/poll-results.js';
 
 const ctx = { seq: 1, now: 1_700_000_500, lastSuccessAt: 0 };
@@ -22,16 +22,16 @@ describe('snapshot helpers', () => {
     assert.equal(byId(items).get('a')?.n, 3);
   });
 
-  it('containersById indexes a snapshot’s list once, and a list that may still change every time', () => {
+  it('indexById indexes a snapshot’s list once, and a list that may still change every time', () => {
     const s = buildSnapshot(pollResults(), ctx);
-    const index = containersById(s.containers);
-    assert.equal(containersById(s.containers), index, 'one index per frozen list');
+    const index = indexById(s.containers);
+    assert.equal(indexById(s.containers), index, 'one index per frozen list');
     assert.equal(index.get(webApp.id), s.containers.find((c) => c.id === webApp.id));
     assert.equal(index.size, s.containers.length);
     const open = [...s.containers];
-    const first = containersById(open);
+    const first = indexById(open);
     open.pop();
-    assert.notEqual(containersById(open), first);
-    assert.equal(containersById(open).size, s.containers.length - 1);
+    assert.notEqual(indexById(open), first);
+    assert.equal(indexById(open).size, s.containers.length - 1);
   });
 });
