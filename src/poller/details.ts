@@ -29,6 +29,8 @@ interface Retry {
   readonly delayMs: number;
 }
 
+const NO_FAILURES: readonly string[] = Object.freeze([]);
+
 /** Longest wait between two retries of one container's enrichment. */
 const MAX_RETRY_DELAY_MS = 600_000;
 
@@ -69,6 +71,7 @@ export class DetailCache {
    * where needed, and re-running enrichments that asked for it (no CRI call).
    */
   async refresh(source: RuntimeSource, listed: readonly ContainerSummary[], enrich: Enricher): Promise<DetailRefresh> {
+    if (this.settled(listed)) return { details: this.entries, failures: NO_FAILURES };
     const next = new Map<string, Entry>();
     const tasks: (() => Promise<void>)[] = [];
     const failures: string[] = [];
@@ -86,6 +89,24 @@ export class DetailCache {
     await forEachLimited(tasks, this.concurrency, (task) => task());
     this.entries = next;
     return { details: next, failures };
+  }
+
+  /**
+   * True when the cache already is what refresh would make of `listed`
+   * (unique IDs, as validation leaves them): every container known in the
+   * state it is listed in, no other known, no enrichment due. Then nothing
+   * is asked and the same map serves again, as it does poll after poll on
+   * a node where no container came, went or changed state.
+   */
+  private settled(listed: readonly ContainerSummary[]): boolean {
+    if (listed.length !== this.entries.size) return false;
+    const now = this.now();
+    for (let i = 0; i < listed.length; i++) {
+      const c = listed[i] as ContainerSummary;
+      const hit = this.entries.get(c.id);
+      if (hit === undefined || hit.listedState !== c.state || (hit.retry !== undefined && hit.retry.at <= now)) return false;
+    }
+    return true;
   }
 
   /** Forgets everything, e.g. when another runtime answers on the endpoint. */

@@ -160,4 +160,24 @@ describe('DetailCache', () => {
     assert.equal(calls.get('ContainerStatus'), 1);
     assert.deepEqual(r.details.get('a')?.detail.info, {}, 'verbose info is dropped once final');
   });
+
+  it('serves the same details while nothing changed, and follows each change', async () => {
+    const { source, calls } = fakeSource((id) => `/abs/${id}.log`, sandboxWithDir);
+    const cache = new DetailCache();
+    const enrich = (): Enrichment => ({ cgroupPath: '' });
+    const first = await cache.refresh(source, [summary('a', 's1'), summary('b', 's1')], enrich);
+    const again = await cache.refresh(source, [summary('b', 's1'), summary('a', 's1')], enrich);
+    assert.equal(again.details, first.details, 'the same map, whatever the listing order');
+    assert.deepEqual(again.failures, []);
+    assert.equal(calls.get('ContainerStatus'), 2);
+
+    const exited = await cache.refresh(source, [summary('a', 's1'), { ...summary('b', 's1'), state: 'exited' }], enrich);
+    assert.notEqual(exited.details, first.details);
+    assert.equal(calls.get('ContainerStatus'), 3, 'asked again for the container whose state changed');
+    const gone = await cache.refresh(source, [summary('a', 's1')], enrich);
+    assert.deepEqual([...gone.details.keys()], ['a'], 'a container no longer listed is dropped');
+    const swapped = await cache.refresh(source, [summary('c', 's1')], enrich);
+    assert.deepEqual([...swapped.details.keys()], ['c'], 'as many listed as known, but another one');
+    assert.equal(calls.get('ContainerStatus'), 4);
+  });
 });
