@@ -6,9 +6,10 @@ import { ReconnectWatch } from './connectivity.js';
 import * as convert from './convert.js';
 import type { Endpoint } from './endpoint.js';
 import { CriCallError, grpcCodeName } from './errors.js';
-import { decodeListContainers, decodeListPodSandbox, decodeListPodSandboxStats } from './list-decoders.js';
+import { decodeListContainers, decodeListContainerStats, decodeListPodSandbox, decodeListPodSandboxStats } from './list-decoders.js';
 import { loadCriPackage } from './proto.js';
 import { RowMemo } from './row-memo.js';
+import { StringPool } from './string-pool.js';
 import {
   API_VERSIONS, type ApiVersion, type ContainerDetail, type ContainerSummary, type ContainerUsage, type Image,
   type ImageFs, type PodSandbox, type PodSandboxDetail, type PodSandboxUsage, type RuntimeCondition, type RuntimeVersion,
@@ -74,11 +75,11 @@ export class CriClient {
     return convert.toConditions(await this.call('RuntimeService', 'Status', { verbose: false }));
   }
 
-  // The four list answers arrive already decoded to domain values: the
-  // 'reader' proto decodes them with list-decoders.ts, not protobufjs. The
-  // two summary lists are decoded by this client, which keeps their rows
-  // from one answer to the next (row-memo.ts), and so is a pod stats answer
-  // whose container rows are not wanted.
+  // The four list answers arrive already decoded to domain values, by
+  // list-decoders.ts, not protobufjs. This client passes the decoders what
+  // it keeps from one answer to the next: the two summary lists' rows
+  // (row-memo.ts), and the strings that recur in the stats answers
+  // (string-pool.ts).
 
   async listPodSandboxes(): Promise<PodSandbox[]> {
     return (await this.call('RuntimeService', 'ListPodSandbox', {}, this.decoders.ListPodSandbox)) as PodSandbox[];
@@ -99,12 +100,12 @@ export class CriClient {
   }
 
   async listContainerStats(): Promise<ContainerUsage[]> {
-    return (await this.call('RuntimeService', 'ListContainerStats', {})) as ContainerUsage[];
+    return (await this.call('RuntimeService', 'ListContainerStats', {}, this.decoders.ListContainerStats)) as ContainerUsage[];
   }
 
   /** `withContainers` false steps over the container stats repeated in each pod's (most of the answer). */
   async listPodSandboxStats(withContainers: boolean): Promise<PodSandboxUsage[]> {
-    const decode = withContainers ? undefined : this.decoders.ListPodSandboxStatsPodsOnly;
+    const decode = withContainers ? this.decoders.ListPodSandboxStats : this.decoders.ListPodSandboxStatsPodsOnly;
     return (await this.call('RuntimeService', 'ListPodSandboxStats', {}, decode)) as PodSandboxUsage[];
   }
 
@@ -191,10 +192,14 @@ type Decode = (bytes: Buffer) => unknown;
 function memoDecoders() {
   const containers = new RowMemo<ContainerSummary>();
   const sandboxes = new RowMemo<PodSandbox>();
+  // One pool for both stats answers: they carry the same IDs.
+  const stats = new StringPool();
   return {
     ListContainers: (bytes: Buffer) => decodeListContainers(bytes, containers),
     ListPodSandbox: (bytes: Buffer) => decodeListPodSandbox(bytes, sandboxes),
-    ListPodSandboxStatsPodsOnly: (bytes: Buffer) => decodeListPodSandboxStats(bytes, false),
+    ListContainerStats: (bytes: Buffer) => decodeListContainerStats(bytes, stats),
+    ListPodSandboxStats: (bytes: Buffer) => decodeListPodSandboxStats(bytes, true, stats),
+    ListPodSandboxStatsPodsOnly: (bytes: Buffer) => decodeListPodSandboxStats(bytes, false, stats),
   };
 }
 

@@ -45,15 +45,16 @@ export function readWrapped(r: WireReader, end: number): number {
 /**
  * A message of which only one string field is read (a stats row's
  * attributes, an ImageSpec, a FilesystemIdentifier); '' when absent, the
- * last copy when repeated.
+ * last copy when repeated. `pooled`: a string that recurs poll after poll,
+ * taken from the reader's pool (see string-pool.ts).
  */
-export function readStringField(r: WireReader, end: number, field: number): string {
+export function readStringField(r: WireReader, end: number, field: number, pooled = false): string {
   const wanted = tagOf(field, LEN);
   const readMask = fieldMask(field);
   let value = '';
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === wanted) value = r.string();
+    if (tag === wanted) value = pooled ? r.pooledString() : r.string();
     else r.skip(tag, readMask);
   }
   r.finish(end);
@@ -63,5 +64,5 @@ export function readStringField(r: WireReader, end: number, field: number): stri
 /** The attributes of a container or pod stats row: only the id is read. */
 export function readAttributesId(r: WireReader, end: number): string {
   // ContainerAttributes and PodSandboxAttributes both number their id 1 (test/cri/wire-fields.test.ts holds them to it).
-  return readStringField(r, end, FIELDS.ContainerAttributes.id);
+  return readStringField(r, end, FIELDS.ContainerAttributes.id, true);
 }

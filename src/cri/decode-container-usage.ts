@@ -105,7 +105,7 @@ function readFilesystemUsage(r: WireReader, end: number): FilesystemUsage {
   let inodesUsed: number | undefined;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === FS_ID) mountpoint = readStringField(r, r.end(), FIELDS.FilesystemIdentifier.mountpoint);
+    if (tag === FS_ID) mountpoint = readStringField(r, r.end(), FIELDS.FilesystemIdentifier.mountpoint, true);
     else if (tag === FS_USED) usedBytes = readWrapped(r, r.end());
     else if (tag === FS_INODES) inodesUsed = readWrapped(r, r.end());
     else r.skip(tag, FS_READ);

@@ -123,7 +123,7 @@ function readInterface(r: WireReader, end: number): NetworkInterfaceUsage {
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case I_NAME: name = r.string(); break;
+      case I_NAME: name = r.pooledString(); break;
       case I_RX_BYTES: rxBytes = readWrapped(r, r.end()); break;
       case I_RX_ERRORS: rxErrors = readWrapped(r, r.end()); break;
       case I_TX_BYTES: txBytes = readWrapped(r, r.end()); break;

@@ -10,6 +10,7 @@ import { readContainerStats } from './decode-container-usage.js';
 import { readPodSandboxStats } from './decode-pod-usage.js';
 import { readContainer, readPodSandbox } from './decode-summaries.js';
 import type { RowMemo } from './row-memo.js';
+import type { StringPool } from './string-pool.js';
 import type { ContainerSummary, ContainerUsage, PodSandbox, PodSandboxUsage } from './types.js';
 import { FIELDS } from './wire-fields.js';
 import { fieldMask, LEN, tagOf, WireReader } from './wire-reader.js';
@@ -19,16 +20,18 @@ type RowReader<T> = (r: WireReader, end: number) => T;
 /**
  * A list answer: one repeated message field of rows, each kept when it has
  * an id. With a memo, rows whose bytes are those of the last answer's are
- * its values again (row-memo.ts).
+ * its values again (row-memo.ts); with a pool, so are the strings that
+ * recur in changing rows (string-pool.ts).
  */
 function decodeRows<T extends { readonly id: string }>(
-  bytes: Uint8Array, method: string, field: number, readRow: RowReader<T>, memo?: RowMemo<T>,
+  bytes: Uint8Array, method: string, field: number, readRow: RowReader<T>, memo?: RowMemo<T>, pool?: StringPool,
 ): T[] {
-  const r = new WireReader(bytes, `${method} answer`);
+  const r = new WireReader(bytes, `${method} answer`, pool);
   const rowTag = tagOf(field, LEN);
   const readMask = fieldMask(field);
   const rows: T[] = [];
   memo?.begin();
+  pool?.begin();
   while (r.pos < r.len) {
     const tag = r.tag();
     if (tag !== rowTag) {
@@ -40,6 +43,7 @@ function decodeRows<T extends { readonly id: string }>(
     if (row.id !== '') rows.push(row);
   }
   memo?.done();
+  pool?.done();
   return rows;
 }
 
@@ -51,14 +55,14 @@ export function decodeListPodSandbox(bytes: Uint8Array, memo?: RowMemo<PodSandbo
   return decodeRows(bytes, 'ListPodSandbox', FIELDS.ListPodSandboxResponse.items, readPodSandbox, memo);
 }
 
-export function decodeListContainerStats(bytes: Uint8Array): ContainerUsage[] {
-  return decodeRows(bytes, 'ListContainerStats', FIELDS.ListContainerStatsResponse.stats, readContainerStats);
+export function decodeListContainerStats(bytes: Uint8Array, pool?: StringPool): ContainerUsage[] {
+  return decodeRows(bytes, 'ListContainerStats', FIELDS.ListContainerStatsResponse.stats, readContainerStats, undefined, pool);
 }
 
 /** `withContainers` false leaves each pod's `containers` empty, stepping over most of the answer. */
-export function decodeListPodSandboxStats(bytes: Uint8Array, withContainers = true): PodSandboxUsage[] {
+export function decodeListPodSandboxStats(bytes: Uint8Array, withContainers = true, pool?: StringPool): PodSandboxUsage[] {
   const readRow = (r: WireReader, end: number) => readPodSandboxStats(r, end, withContainers);
-  return decodeRows(bytes, 'ListPodSandboxStats', FIELDS.ListPodSandboxStatsResponse.stats, readRow);
+  return decodeRows(bytes, 'ListPodSandboxStats', FIELDS.ListPodSandboxStatsResponse.stats, readRow, undefined, pool);
 }
 
 /** The decoders by RuntimeService method, for the 'reader' proto to install (proto.ts). */

@@ -5,6 +5,7 @@
 // length said, so garbage throws MalformedAnswerError instead of being read
 // half-way: the call then fails as a whole, as a runtime sending garbage should.
 import { MalformedAnswerError } from './errors.js';
+import type { StringPool } from './string-pool.js';
 
 export const VARINT = 0;
 export const FIXED64 = 1;
@@ -50,7 +51,7 @@ export class WireReader {
   private lo = 0;
   private hi = 0;
 
-  constructor(bytes: Uint8Array, private readonly what: string) {
+  constructor(bytes: Uint8Array, private readonly what: string, private readonly pool?: StringPool) {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.len = this.buf.length;
   }
@@ -115,6 +116,19 @@ export class WireReader {
   string(): string {
     const end = this.end();
     const s = decodeUtf8(this.buf, this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  /** A string that recurs from answer to answer (an ID, a mount point): the pool's copy when the reader has a pool and it has one. */
+  pooledString(): string {
+    const end = this.end();
+    const pool = this.pool;
+    let s = pool?.find(this.buf, this.pos, end);
+    if (s === undefined) {
+      s = decodeUtf8(this.buf, this.pos, end);
+      pool?.add(s);
+    }
     this.pos = end;
     return s;
   }
