@@ -23,8 +23,6 @@ export class StringPool {
   private readonly byHash = new Map<number, Pooled>();
   private answer = 0;
   private count = 0;
-  /** The hash of the bytes of the last find() that missed; -1 when they were not ASCII. */
-  private missed = -1;
 
   /** Starts an answer. */
   begin(): void {
@@ -52,11 +50,13 @@ export class StringPool {
     return this.count;
   }
 
-  /** The kept string equal to bytes [start, end), if any. */
-  find(bytes: Uint8Array, start: number, end: number): string | undefined {
+  /**
+   * The string of bytes [start, end): the kept one when an earlier answer had
+   * the same bytes, otherwise `decode`'s, which is kept when it is ASCII.
+   */
+  intern<B extends Uint8Array>(bytes: B, start: number, end: number, decode: (bytes: B, start: number, end: number) => string): string {
     const hash = asciiHash(bytes, start, end);
-    this.missed = hash;
-    if (hash < 0) return undefined;
+    if (hash < 0) return decode(bytes, start, end);
     const head = this.byHash.get(hash);
     for (let p = head; p !== undefined; p = p.next) {
       if (sameAscii(p.value, bytes, start, end)) {
@@ -64,16 +64,10 @@ export class StringPool {
         return p.value;
       }
     }
-    return undefined;
-  }
-
-  /** Keeps `value`, the string of the bytes the last find() missed (nothing when they were not ASCII). */
-  add(value: string): void {
-    const hash = this.missed;
-    if (hash < 0) return;
-    this.missed = -1;
-    this.byHash.set(hash, { value, hash, seen: this.answer, next: this.byHash.get(hash) });
+    const value = decode(bytes, start, end);
+    this.byHash.set(hash, { value, hash, seen: this.answer, next: head });
     this.count++;
+    return value;
   }
 
   private drop(p: Pooled): Pooled | undefined {

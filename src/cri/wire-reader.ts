@@ -123,12 +123,7 @@ export class WireReader {
   /** A string that recurs from answer to answer (an ID, a mount point): the pool's copy when the reader has a pool and it has one. */
   pooledString(): string {
     const end = this.end();
-    const pool = this.pool;
-    let s = pool?.find(this.buf, this.pos, end);
-    if (s === undefined) {
-      s = decodeUtf8(this.buf, this.pos, end);
-      pool?.add(s);
-    }
+    const s = this.pool === undefined ? decodeUtf8(this.buf, this.pos, end) : this.pool.intern(this.buf, this.pos, end, decodeUtf8);
     this.pos = end;
     return s;
   }

@@ -26,11 +26,7 @@ function lookUp(pool: StringPool, strings: readonly string[]): string[] {
   pool.begin();
   const out = strings.map((s) => {
     const bytes = Buffer.from(s, 'utf8');
-    const found = pool.find(bytes, 0, bytes.length);
-    if (found !== undefined) return found;
-    const made = bytes.toString('utf8');
-    pool.add(made);
-    return made;
+    return pool.intern(bytes, 0, bytes.length, (b, start, end) => Buffer.from(b).toString('utf8', start, end));
   });
   pool.done();
   return out;
@@ -49,6 +45,28 @@ describe('StringPool', () => {
     assert.equal(pool.size, 2, 'then let go');
     for (let i = 0; i < 5; i++) lookUp(pool, []);
     assert.equal(pool.size, 0);
+  });
+
+  it('decodes only the bytes it has no string for', () => {
+    const pool = new StringPool();
+    const decoded: string[] = [];
+    const decode = (b: Buffer, start: number, end: number) => {
+      const s = b.toString('utf8', start, end);
+      decoded.push(s);
+      return s;
+    };
+    const answer = Buffer.from('xx-id-1|id-2|id-1|ü');
+    const fields: [number, number][] = [[3, 7], [8, 12], [13, 17], [18, answer.length]];
+    pool.begin();
+    const first = fields.map(([s, e]) => pool.intern(answer, s, e, decode));
+    pool.done();
+    assert.deepEqual(first, ['id-1', 'id-2', 'id-1', 'ü']);
+    assert.deepEqual(decoded, ['id-1', 'id-2', 'ü'], 'the repeated ID is the kept string');
+    pool.begin();
+    const again = fields.map(([s, e]) => pool.intern(Buffer.from(answer), s, e, decode));
+    pool.done();
+    assert.deepEqual(again, first);
+    assert.deepEqual(decoded, ['id-1', 'id-2', 'ü', 'ü'], 'the next answer decodes only what is not ASCII');
   });
 
   it('decodes but does not keep a string that is not ASCII', () => {
