@@ -26,7 +26,7 @@ function lookUp(pool: StringPool, strings: readonly string[]): string[] {
   pool.begin();
   const out = strings.map((s) => {
     const bytes = Buffer.from(s, 'utf8');
-    return pool.intern(bytes, 0, bytes.length, (b, start, end) => Buffer.from(b).toString('utf8', start, end));
+    return pool.intern(bytes, 0, bytes.length, (b, start, end) => b.toString('utf8', start, end));
   });
   pool.done();
   return out;
