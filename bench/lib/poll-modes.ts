@@ -8,9 +8,12 @@
 //              them as the agent does (its reader proto and loader options),
 //              processing nothing
 //   floor-raw  the same calls with no decoding at all (bytes only)
+// Both floors let go of each answer's pieces as the agent's client does
+// (src/cri/answer-release.ts), so that they pay no garbage the agent does not.
 //   classic    ListContainers, then ContainerStatus + ContainerStats per
 //              container (2N+1 calls), as the classic CRI example tools do
 import * as grpc from '@grpc/grpc-js';
+import { releaseAnswerPieces } from '../../src/cri/answer-release.js';
 import { parseEndpoint } from '../../src/cri/endpoint.js';
 import { loadCriPackage } from '../../src/cri/proto.js';
 import type { Snapshot } from '../../src/poller/snapshot.js';
@@ -99,6 +102,7 @@ function count(methods: readonly string[]): Map<string, number> {
 }
 
 function floorTarget(endpoint: string, methods: readonly string[]): PollTarget {
+  releaseAnswerPieces();
   const caller = decodedCaller(endpoint);
   return {
     async poll() {
@@ -110,6 +114,7 @@ function floorTarget(endpoint: string, methods: readonly string[]): PollTarget {
 }
 
 function rawFloorTarget(endpoint: string, methods: readonly string[]): PollTarget {
+  releaseAnswerPieces();
   const client = new grpc.Client(parseEndpoint(endpoint).grpcTarget, grpc.credentials.createInsecure(), channelOptions());
   // Every request of these calls is all defaults, which protobuf encodes as zero bytes.
   const empty = (): Buffer => Buffer.alloc(0);
