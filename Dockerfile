@@ -67,6 +67,6 @@ EXPOSE 9310
 # that looked cheap, and then let a heap of 30 MiB reach 60 (RSS ~185 MiB
 # at 1000 containers polled every 500 ms, against a median of ~115). 1.5x
 # bounds those peaks (RSS at most ~127 MiB) for as many full collections as
-# before; 1.3x would hold ~120 at +15-50 % CPU per poll. See
+# before; 1.3x would hold ~120 at +10-50 % CPU per poll. See
 # docs/benchmarks.md for what each costs and saves.
 ENTRYPOINT ["node", "--max-semi-space-size=1", "--heap-growing-percent=50", "dist/src/main.js"]
