@@ -8,10 +8,10 @@
 //              them as the agent does (its reader proto and loader options),
 //              processing nothing
 //   floor-raw  the same calls with no decoding at all (bytes only)
-// Both floors let go of each answer's pieces as the agent's client does
-// (src/cri/answer-release.ts), so that they pay no garbage the agent does not.
 //   classic    ListContainers, then ContainerStatus + ContainerStats per
 //              container (2N+1 calls), as the classic CRI example tools do
+// Both floors let go of each answer's pieces as the agent's client does
+// (src/cri/answer-release.ts), so that they pay no garbage the agent does not.
 import * as grpc from '@grpc/grpc-js';
 import { releaseAnswerPieces } from '../../src/cri/answer-release.js';
 import { parseEndpoint } from '../../src/cri/endpoint.js';

@@ -6,8 +6,8 @@
 // That would be harmless if the decoder died young. It does not: it is made
 // when the call starts, and while the runtime prepares a large answer
 // (ListPodSandboxStats takes tens of milliseconds at 1000 containers) the
-// agent's other work runs the young-generation collector twice, so the
-// decoder is moved to the old generation. When the answer then arrives, the
+// agent's other work can run the young-generation collector twice, and the
+// decoder is then moved to the old generation. When the answer then arrives, the
 // old decoder points at young pieces; V8 treats every such old-to-young
 // pointer as live until the next full collection, dead decoder or not. So
 // every piece of every answer survived its scavenges and was promoted, and
