@@ -1,7 +1,8 @@
 // grpc-js's StreamDecoder keeps the last answer's pieces until another
 // answer starts; the wrapper lets go of them as soon as a message is whole,
 // without changing a single decoded byte. Each case wraps a subclass of its
-// own, so grpc-js's class itself is only wrapped by the client's case, the last.
+// own; the unwrapped decoder is grpc-js's write as it was when this file was
+// loaded, whichever case has since put the wrapper on grpc-js's class.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StreamDecoder } from '@grpc/grpc-js/build/src/stream-decoder.js';
@@ -30,8 +31,14 @@ function pieces(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   return at.slice(1).map((end, i) => Buffer.from(bytes.subarray(at[i], end)));
 }
 
+// Read before any case runs: constructing a CriClient wraps grpc-js's own class.
+const grpcWrite = StreamDecoder.prototype.write;
+
+/** A subclass with grpc-js's unwrapped write, for a case to wrap or not. */
 function freshClass(): typeof StreamDecoder {
-  return class extends StreamDecoder {};
+  const Fresh = class extends StreamDecoder {};
+  Fresh.prototype.write = grpcWrite;
+  return Fresh;
 }
 
 function decodeAll(d: StreamDecoder, chunks: readonly Buffer[]): Buffer[] {
@@ -112,6 +119,7 @@ describe('releaseAnswerPieces', () => {
   it('a CRI client puts the wrapper on grpc-js\'s own decoder', () => {
     const client = new CriClient({ endpoint: parseEndpoint('unix:///nonexistent/cri.sock'), timeoutMs: 100, maxMessageBytes: 1 << 20, apiVersion: 'v1' });
     try {
+      assert.notEqual(StreamDecoder.prototype.write, grpcWrite);
       assert.equal(StreamDecoder.prototype.write.name, 'writeAndRelease');
     } finally {
       client.close();
