@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from '../config.js';
+import { releaseAnswerPieces } from '../cri/answer-release.js';
 import { parseEndpoint, type Endpoint } from '../cri/endpoint.js';
 import { LOG_REDACTIONS, setupAccess } from './access.js';
 import { resolveEndpoint } from './connect.js';
@@ -28,6 +29,10 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
     access.afterListen(server);
     poller.start();
     logger.info({ endpoint: endpoint.display, listen: `${config.listen.host}:${config.listen.port}`, pollInterval: config.pollIntervalMs }, 'cri-exporter started');
+    // The client has already tried (idempotent); only a grpc-js of another shape makes it fail, and then memory is higher, nothing else.
+    if (!releaseAnswerPieces()) {
+      logger.warn('this grpc-js version\'s message decoder is not the one cri-exporter was built against: runtime answers are freed by full garbage collections only, so memory use will be higher (see src/cri/answer-release.ts)');
+    }
     return { close, server };
   } catch (err) {
     await close();
