@@ -2,10 +2,10 @@
 // socket and runc root inside one temp dir, so it never touches (or is
 // touched by) a containerd the machine may run, and stop() can prove that
 // everything it started is gone.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,7 +13,7 @@ import { buildBusyboxImageTar, E2E_IMAGE_REF, importImage } from './image.js';
 import {
   connectRuntime, criCall, removeCgroup, tearDownAllPods, type RuntimeClient, type SandboxResidue,
 } from './pods.js';
-import { terminate } from './daemon.js';
+import { spawnDaemon, terminate } from './daemon.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -198,21 +198,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   }
 
   private async spawnDaemon(): Promise<void> {
-    const log = await open(this.logFile, 'a');
-    try {
-      const child = spawn('containerd', ['--config', this.configPath], { stdio: ['ignore', log.fd, log.fd] });
-      this.exited = new Promise((resolve) =>
-        child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`)));
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', (err) => reject(new Error(`cannot start containerd: ${err.message}`)));
-      });
-      // Do not keep the test process alive just because the daemon runs.
-      child.unref();
-      this.child = child;
-    } finally {
-      await log.close();
-    }
+    ({ child: this.child, exited: this.exited } = await spawnDaemon('containerd', ['--config', this.configPath], this.logFile));
   }
 
   /** Polls until the containerd API and then the CRI plugin answer; fails early if the daemon exits. */

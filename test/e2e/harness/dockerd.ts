@@ -8,14 +8,14 @@
 // the host's network. stop() removes every container, ends the daemon by
 // PID, unmounts what is under the dir, deletes it, stops the containerd, and
 // fails if anything is left.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isRunning, startContainerd, type Containerd } from './containerd.js';
-import { terminate } from './daemon.js';
+import { spawnDaemon, terminate } from './daemon.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,33 +110,20 @@ class Daemon implements Dockerd {
   }
 
   private async spawnDaemon(): Promise<void> {
-    const log = await open(this.logFile, 'a');
-    try {
-      const child = spawn('dockerd', [
-        '--config-file', this.configFile,
-        '--data-root', this.dataRoot,
-        '--exec-root', this.execRoot,
-        '--pidfile', join(this.dir, 'docker.pid'),
-        '-H', this.endpoint,
-        '--containerd', this.containerd.socket,
-        // No bridge, no NAT, no forwarding: containers run with --network none and the host's network stays as it was.
-        '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
-        // The tests assert overlay paths, so do not let dockerd pick another driver.
-        '--storage-driver', 'overlay2',
-      ], { stdio: ['ignore', log.fd, log.fd] });
-      this.exited = new Promise((resolve) =>
-        child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`)));
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', (err) => reject(new Error(`cannot start dockerd: ${err.message}`)));
-      });
-      // Do not keep the test process alive just because the daemon runs.
-      child.unref();
-      this.child = child;
-    } finally {
-      await log.close();
-    }
+    ({ child: this.child, exited: this.exited } = await spawnDaemon('dockerd', [
+      '--config-file', this.configFile,
+      '--data-root', this.dataRoot,
+      '--exec-root', this.execRoot,
+      '--pidfile', join(this.dir, 'docker.pid'),
+      '-H', this.endpoint,
+      '--containerd', this.containerd.socket,
+      // No bridge, no NAT, no forwarding: containers run with --network none and the host's network stays as it was.
+      '--bridge=none', '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false',
+      // The tests assert overlay paths, so do not let dockerd pick another driver.
+      '--storage-driver', 'overlay2',
+    ], this.logFile));
   }
+
 
   /** Polls `docker version` until the daemon answers; fails at once if it exits. */
   private async waitReady(timeoutMs: number): Promise<void> {
