@@ -1,7 +1,8 @@
 // Row 7: hostile HTTP clients. Random and malformed query strings never get
 // a 5xx; a client that sends its headers byte by byte is cut off after the
 // header timeout; oversized headers are refused; 100 concurrent scrapes are
-// each either served or shed with 503.
+// each either served or shed with 503; scrapers that hang up in the middle
+// of a body many times the socket's buffers leave nothing behind.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,8 @@ import { ExpositionCache } from '../../src/metrics/render.js';
 import { SelfMetrics } from '../../src/metrics/self.js';
 import { buildSnapshot } from '../../src/poller/build.js';
 import { pollResults } from '../fixtures/poll-results.js';
-import { seeded } from './helpers.js';
+import { agentOn, firstPoll, seeded, simRuntime } from './helpers.js';
+import { gunzipSync } from 'node:zlib';
 
 const HEADER_TIMEOUT_MS = 1000;
 const PATHS = ['/metrics', '/metrics/cadvisor', '/healthz', '/readyz', '/api/v1/runtime', '/api/v1/containers', '/api/v1/containers/abc',
@@ -111,3 +113,59 @@ describe('row 7: hostile HTTP clients', () => {
     assert.equal(await one(), 200);
   });
 });
+
+describe('row 7: scrapers that hang up in the middle of the body', () => {
+  it('costs the agent nothing: the in-flight slot is freed and the next scrapes get every byte', { timeout: 60_000 }, async () => {
+    // 1000 containers: the plain exposition is megabytes, far more than the loopback socket buffers hold.
+    const sim = await simRuntime(500);
+    // One request at a time: a slot a hung-up scrape kept would make the next scrape a 503.
+    const agent = await agentOn(sim.endpoint, ['--max-concurrent-requests', '1', '--poll-interval', '1h']);
+    try {
+      await firstPoll(agent);
+      const { port } = new URL(agent.url);
+      for (const encoding of ['identity', 'gzip', 'identity']) {
+        const got = await hangUpAfterFirstBytes(Number(port), encoding);
+        assert.match(got, /^HTTP\/1\.1 200 /, 'the scrape began to be served');
+      }
+      // /metrics/cadvisor has none of the agent's own families, so two scrapes of one snapshot are the same bytes.
+      const plain = await rawGet(Number(port), '/metrics/cadvisor', {});
+      assert.equal(plain.status, 200);
+      assert.equal(plain.body.length, plain.contentLength);
+      assert.ok(plain.body.length > 4 << 20, `the plain body is ${plain.body.length} bytes, less than the test needs`);
+      const zipped = await rawGet(Number(port), '/metrics/cadvisor', { 'accept-encoding': 'gzip' });
+      assert.equal(zipped.status, 200);
+      assert.equal(zipped.body.length, zipped.contentLength);
+      assert.ok(gunzipSync(zipped.body).equals(plain.body), 'the gzip body holds the same bytes');
+      assert.equal((await rawGet(Number(port), '/metrics', {})).status, 200);
+    } finally {
+      await agent.close();
+      await sim.stop();
+    }
+  });
+});
+
+/** Asks for /metrics, reads the first bytes of the answer, and destroys the socket. */
+function hangUpAfterFirstBytes(port: number, encoding: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('error', reject);
+    socket.once('data', (d: Buffer) => {
+      socket.destroy();
+      resolve(d.toString('latin1'));
+    });
+    socket.write(`GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: ${encoding}\r\n\r\n`);
+  });
+}
+
+/** A GET whose body is kept as bytes (fetch would undo the gzip). */
+function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; contentLength: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentLength: Number(res.headers['content-length']), body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
