@@ -10,13 +10,14 @@
 // with the image's Node flags and --expose-gc; the simulated runtime runs in
 // another, so that its buffers are not counted. The medians are printed; no
 // baseline is needed, the modes are compared with one another in the same
-// run (floor: the bare client).
+// run (floor: the bare client). Each mode after an agent mode repeats the
+// list calls of the agent's last poll, as the polls phase of the bench does.
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { GcGarbageResult } from './children/gc-garbage.js';
 import { startChild } from './lib/children.js';
 import { imageNodeFlags } from './lib/image-flags.js';
-import { LIST_CALLS } from './lib/poll-modes.js';
+import { LIST_CALLS, listCallsOf } from './lib/poll-modes.js';
 import { table } from './lib/table.js';
 
 const { values: flags } = parseArgs({
@@ -27,8 +28,6 @@ const { values: flags } = parseArgs({
   },
 });
 
-// What a steady-state agent poll asks the simulated containerd: its pod stats carry the containers' (bench/phases/polls.ts finds the same from the agent's calls).
-const METHODS = LIST_CALLS.filter((m) => m !== 'ListContainerStats');
 const script = (name: string) => fileURLToPath(new URL(`./children/${name}.ts`, import.meta.url));
 
 const sim = startChild(script('sim'), { pods: Number(flags.pods), containersPerPod: 2, profile: 'containerd' }, ['--import', 'tsx']);
@@ -36,12 +35,16 @@ try {
   const ready = await sim.next('ready', 120_000);
   const endpoint = `unix://${String(ready.socketPath)}`;
   const rows: GcGarbageResult[] = [];
+  let methods = LIST_CALLS;
   for (const mode of String(flags.modes).split(',')) {
-    const child = startChild(script('gc-garbage'), { mode, endpoint, methods: METHODS, polls: Number(flags.polls) }, [...imageNodeFlags(), '--expose-gc', '--import', 'tsx']);
-    rows.push((await child.result) as unknown as GcGarbageResult);
+    const child = startChild(script('gc-garbage'), { mode, endpoint, methods, polls: Number(flags.polls) }, [...imageNodeFlags(), '--expose-gc', '--import', 'tsx']);
+    const row = (await child.result) as unknown as GcGarbageResult;
+    rows.push(row);
+    if (mode.startsWith('agent')) methods = listCallsOf(row.calls);
   }
   console.log(`What a poll leaves for a full collection, ${Number(ready.containers)} simulated containers (medians over polls without one)`);
   console.log(table(['mode', 'polls', 'ArrayBuffer KiB', 'old space KiB'], rows.map((r) => [r.mode, r.polls, r.arrayBufferKiB.toFixed(0), r.oldSpaceKiB.toFixed(0)])));
+  console.log(`the floors' calls per poll: ${methods.join(', ')}`);
 } finally {
   await sim.stop();
 }

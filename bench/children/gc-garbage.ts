@@ -21,6 +21,8 @@ export interface GcGarbageResult {
   readonly polls: number;
   readonly arrayBufferKiB: number;
   readonly oldSpaceKiB: number;
+  /** The calls of the last poll, by method. */
+  readonly calls: Record<string, number>;
 }
 
 const opts = childOptions<Options>();
@@ -40,11 +42,12 @@ const oldSpace = () => v8.getHeapSpaceStatistics().filter((s) => s.space_name !=
 
 const buffers: number[] = [];
 const objects: number[] = [];
+let calls = new Map<string, number>();
 for (let i = 0; i < 5; i++) { await target.poll(); await target.settle?.(); }
 for (let i = 0; i < opts.polls; i++) {
   youngSweep();
   const before = { full: fullCollections, buffers: arrayBuffers(), objects: oldSpace() };
-  await target.poll();
+  calls = await target.poll();
   await target.settle?.();
   youngSweep();
   if (fullCollections !== before.full) continue;
@@ -53,5 +56,5 @@ for (let i = 0; i < opts.polls; i++) {
 }
 target.close();
 observer.disconnect();
-const result: GcGarbageResult = { mode: opts.mode, polls: buffers.length, arrayBufferKiB: median(buffers) / 1024, oldSpaceKiB: median(objects) / 1024 };
+const result: GcGarbageResult = { mode: opts.mode, polls: buffers.length, arrayBufferKiB: median(buffers) / 1024, oldSpaceKiB: median(objects) / 1024, calls: Object.fromEntries(calls) };
 finish(result);

@@ -35,8 +35,21 @@ export interface PollTarget {
   close(): void;
 }
 
-/** The calls a steady-state agent poll makes (checked against what the agent did). */
+/** The list calls an agent poll may make; each takes no argument, so a floor can repeat it. */
 export const LIST_CALLS = ['Status', 'ListPodSandbox', 'ListContainers', 'ListContainerStats', 'ListPodSandboxStats', 'ImageFsInfo', 'ListImages'];
+
+/**
+ * The list calls of one agent poll (`calls`: how many of each method it
+ * made), for a floor to repeat: the stats call the agent's plan settled on,
+ * not both. All of LIST_CALLS when the poll made none of them.
+ */
+export function listCallsOf(calls: Readonly<Record<string, number>>): string[] {
+  const out: string[] = [];
+  for (const [method, n] of Object.entries(calls)) {
+    if (LIST_CALLS.includes(method)) for (let i = 0; i < n; i++) out.push(method);
+  }
+  return out.length > 0 ? out : LIST_CALLS;
+}
 const IMAGE_SERVICE = new Set(['ImageFsInfo', 'ListImages', 'ImageStatus']);
 
 export function pollTarget(mode: Mode, endpoint: string, methods: readonly string[], concurrency: number): PollTarget {

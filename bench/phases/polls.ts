@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startChild } from '../lib/children.js';
 import { imageEnv, imageNodeFlags } from '../lib/image-flags.js';
 import type { BenchContext, PollChildResult, PollRow, RuntimeKind } from '../lib/context.js';
-import { LIST_CALLS, type Mode } from '../lib/poll-modes.js';
+import { LIST_CALLS, listCallsOf, type Mode } from '../lib/poll-modes.js';
 import { startByteProxy, type ByteProxy } from '../lib/proxy.js';
 import { max, median } from '../lib/stats.js';
 
@@ -60,22 +60,14 @@ async function runMode(ctx: BenchContext, proxy: ByteProxy, subject: PollSubject
   }
 }
 
-/** The floor makes the list calls the agent made in its last steady poll (each takes no argument). */
-function floorMethods(agent: PollRow): string[] {
-  const out: string[] = [];
-  for (const [method, n] of Object.entries(agent.callsByMethod)) {
-    if (LIST_CALLS.includes(method)) for (let i = 0; i < n; i++) out.push(method);
-  }
-  return out.length > 0 ? out : LIST_CALLS;
-}
-
 export async function measurePolls(ctx: BenchContext, subject: PollSubject): Promise<PollRow[]> {
   const proxy = await startByteProxy(join(ctx.tmp, `proxy-${subject.runtime}-${subject.containers}.sock`), subject.socketPath);
   try {
     const rows: PollRow[] = [];
     const agent = await runMode(ctx, proxy, subject, 'agent', LIST_CALLS);
     rows.push(agent);
-    const methods = floorMethods(agent);
+    // The floors make the list calls the agent made in its last steady poll.
+    const methods = listCallsOf(agent.callsByMethod);
     for (const mode of ['agent-cri', 'floor', 'floor-raw', 'classic'] as const) rows.push(await runMode(ctx, proxy, subject, mode, methods));
     for (const r of rows) {
       ctx.log(`  ${r.mode.padEnd(9)} wall ${r.wallMs.toFixed(1)} ms  cpu ${r.cpuMs.toFixed(1)} ms  calls ${r.callsPerPoll}  rx ${(r.receivedBytes / 1024).toFixed(0)} KiB`);
