@@ -3,6 +3,13 @@
 // poll only; this one is keyed by ID and checks that the labelled values are
 // still the same, so a container's label bytes are built once in its life
 // (or once per change), not once per poll.
+//
+// The bytes live as long as the container, so each gets memory of its own:
+// Buffer.from would cut them from node's shared 8 KiB slabs, which the
+// render fills with short-lived pieces, and one live container's labels
+// would keep a whole slab alive. At 1000 containers with one pod replaced
+// per poll, that grew the agent's buffers by ~11 KiB per rendered poll
+// (6 to 11.5 MiB over 600 polls) where own memory holds them flat.
 
 interface Entry {
   readonly values: readonly string[];
@@ -41,7 +48,7 @@ export class LabelCache {
   bytes(key: string, values: readonly string[]): Buffer {
     let e = this.entries.get(key);
     if (e === undefined || !sameValues(e.values, values)) {
-      e = { values, bytes: Buffer.from(this.build(values)), round };
+      e = { values, bytes: ownBytes(this.build(values)), round };
       this.entries.set(key, e);
     }
     e.round = round;
@@ -58,4 +65,11 @@ export class LabelCache {
       if (e.round < before) this.entries.delete(key);
     });
   }
+}
+
+/** `text` as UTF-8 in memory of its own (see the top of the file). */
+function ownBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  bytes.write(text);
+  return bytes;
 }

@@ -40,3 +40,13 @@ describe('LabelCache', () => {
     assert.equal(built.length, before, 'kept was not rebuilt');
   });
 });
+
+describe('LabelCache memory', () => {
+  it('keeps each key\'s bytes in memory of their own, not in a slab shared with short-lived buffers', () => {
+    const cache = new LabelCache((v) => v.map((x, i) => `l${i}="${x}"`).join(','));
+    const bytes = cache.bytes('own', ['pod-\u00e9', 'ns']);
+    assert.equal(bytes.toString(), 'l0="pod-\u00e9",l1="ns"', 'UTF-8, every byte written');
+    assert.equal(bytes.byteOffset, 0);
+    assert.equal(bytes.buffer.byteLength, bytes.length, 'a slice of a larger (pooled) ArrayBuffer would keep all of it alive');
+  });
+});
