@@ -8,14 +8,15 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/http/server.js';
 import { ExpositionCache } from '../../src/metrics/render.js';
 import { SelfMetrics } from '../../src/metrics/self.js';
 import { buildSnapshot } from '../../src/poller/build.js';
+import { get } from '../fixtures/agent-process.js';
 import { pollResults } from '../fixtures/poll-results.js';
 import { agentOn, firstPoll, seeded, simRuntime } from './helpers.js';
-import { gunzipSync } from 'node:zlib';
 
 const HEADER_TIMEOUT_MS = 1000;
 const PATHS = ['/metrics', '/metrics/cadvisor', '/healthz', '/readyz', '/api/v1/runtime', '/api/v1/containers', '/api/v1/containers/abc',
@@ -128,15 +129,15 @@ describe('row 7: scrapers that hang up in the middle of the body', () => {
         assert.match(got, /^HTTP\/1\.1 200 /, 'the scrape began to be served');
       }
       // /metrics/cadvisor has none of the agent's own families, so two scrapes of one snapshot are the same bytes.
-      const plain = await rawGet(Number(port), '/metrics/cadvisor', {});
+      const plain = await get(`${agent.url}/metrics/cadvisor`);
       assert.equal(plain.status, 200);
-      assert.equal(plain.body.length, plain.contentLength);
-      assert.ok(plain.body.length > 4 << 20, `the plain body is ${plain.body.length} bytes, less than the test needs`);
-      const zipped = await rawGet(Number(port), '/metrics/cadvisor', { 'accept-encoding': 'gzip' });
+      assert.equal(plain.bytes.length, Number(plain.headers['content-length']));
+      assert.ok(plain.bytes.length > 4 << 20, `the plain body is ${plain.bytes.length} bytes, less than the test needs`);
+      const zipped = await get(`${agent.url}/metrics/cadvisor`, { headers: { 'accept-encoding': 'gzip' } });
       assert.equal(zipped.status, 200);
-      assert.equal(zipped.body.length, zipped.contentLength);
-      assert.ok(gunzipSync(zipped.body).equals(plain.body), 'the gzip body holds the same bytes');
-      assert.equal((await rawGet(Number(port), '/metrics', {})).status, 200);
+      assert.equal(zipped.bytes.length, Number(zipped.headers['content-length']));
+      assert.ok(gunzipSync(zipped.bytes).equals(plain.bytes), 'the gzip body holds the same bytes');
+      assert.equal((await get(`${agent.url}/metrics`)).status, 200);
     } finally {
       await agent.close();
       await sim.stop();
@@ -154,18 +155,5 @@ function hangUpAfterFirstBytes(port: number, encoding: string): Promise<string> 
       resolve(d.toString('latin1'));
     });
     socket.write(`GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: ${encoding}\r\n\r\n`);
-  });
-}
-
-/** A GET whose body is kept as bytes (fetch would undo the gzip). */
-function rawGet(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; contentLength: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentLength: Number(res.headers['content-length']), body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end();
   });
 }
