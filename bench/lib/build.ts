@@ -17,7 +17,7 @@ export interface Build {
   /** The agent's CLI, compiled. */
   readonly cli: string;
   /** A compiled child script of bench/children. */
-  child(name: 'sim' | 'poll'): string;
+  child(name: 'sim' | 'poll' | 'http-floor'): string;
 }
 
 /** Compiles src/ and bench/ into dist/bench (incremental). Type errors are reported but do not stop the bench. */

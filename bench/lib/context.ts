@@ -78,6 +78,12 @@ export interface ServeRow {
   readonly externalBytes?: number;
   readonly cells: readonly CellResult[];
   /**
+   * The same /metrics cells against a bare node:http server sending the
+   * bytes the agent sent (bench/children/http-floor.ts): the floor under
+   * the agent's latency, in the same run.
+   */
+  readonly floorCells?: readonly CellResult[];
+  /**
    * Agent CPU over a window at the default interval, for the real runtime
    * (named when nothing scraped it then; results since this round have
    * Prometheus's scrapes every 30 s in the window).

@@ -1,5 +1,6 @@
 // The bench's tables, as plain text for the terminal and as Markdown.
 import type { PeerRow, PeerSkipped, PollRow } from './context.js';
+import type { CellResult } from './load.js';
 import { MiB } from './procstat.js';
 import { markdown, table, type Cell } from './table.js';
 import { checkTargets, type Results } from './targets.js';
@@ -17,6 +18,12 @@ const ANSWER_CALLS = ['ListContainers', 'ListContainerStats', 'ListPodSandboxSta
 
 function floorOf(r: Results, p: PollRow): PollRow | undefined {
   return r.polls.find((f) => f.mode === 'floor' && f.runtime === p.runtime && f.containers === p.containers);
+}
+
+function httpRow(containers: number, server: string, c: CellResult): Cell[] {
+  const none = `> ${c.seconds * 1000}`; // no answer within the cell
+  return [containers, server, c.path, c.connections, c.ok, c.ok ? c.p50Ms : none, c.ok ? c.p99Ms : none, c.ok ? c.maxMs : none,
+    c.requestsPerSecond, c.cpuMsPerRequest.toFixed(2), c.ok ? c.bytesPerResponse / KiB : undefined];
 }
 
 function sections(r: Results): Section[] {
@@ -47,13 +54,12 @@ function sections(r: Results): Section[] {
     headers: ['runtime', 'containers', ...ANSWER_CALLS],
     rows: r.polls.filter((p) => p.answerMs).map((p) => [p.runtime, p.containers, ...ANSWER_CALLS.map((m) => p.answerMs?.[m])]),
   }, {
-    title: 'HTTP (compiled agent CLI, loopback, wrk; /metrics with Prometheus\'s Accept and Accept-Encoding: gzip)',
-    headers: ['containers', 'path', 'clients', 'ok', 'p50 ms', 'p99 ms', 'max ms', 'req/s', 'CPU ms/req', 'KiB/resp'],
-    rows: r.serve.flatMap((s) => s.cells.map((c) => {
-      const none = `> ${c.seconds * 1000}`; // no answer within the cell
-      return [s.containers, c.path, c.connections, c.ok, c.ok ? c.p50Ms : none, c.ok ? c.p99Ms : none, c.ok ? c.maxMs : none,
-        c.requestsPerSecond, c.cpuMsPerRequest, c.ok ? c.bytesPerResponse / KiB : undefined];
-    })),
+    title: 'HTTP (compiled agent CLI, loopback, wrk; /metrics with Prometheus\'s Accept and Accept-Encoding: gzip; "floor": a bare node:http server sending the agent\'s /metrics bytes)',
+    headers: ['containers', 'server', 'path', 'clients', 'ok', 'p50 ms', 'p99 ms', 'max ms', 'req/s', 'CPU ms/req', 'KiB/resp'],
+    rows: r.serve.flatMap((s) => [
+      ...s.cells.map((c) => httpRow(s.containers, 'agent', c)),
+      ...(s.floorCells ?? []).map((c) => httpRow(s.containers, 'floor', c)),
+    ]),
   }, {
     title: 'Agent memory (compiled agent CLI; RSS from /proc)',
     headers: ['runtime', 'containers', 'pods', 'RSS warm MiB', 'heap used MiB', 'heap total MiB', 'external MiB', 'RSS after load MiB', 'peak MiB', 'CPU millicores (10 s polls, scraped every 30 s)'],

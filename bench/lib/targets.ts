@@ -60,6 +60,7 @@ export function checkTargets(r: Results): TargetCheck[] {
   const serve = r.serve.find((s) => s.runtime === 'sim' && s.containers === SIM_SIZE);
   const scrape10 = serve?.cells.find((c) => c.path === '/metrics' && c.connections === 10);
   const scrape1 = serve?.cells.find((c) => c.path === '/metrics' && c.connections === 1);
+  const floor10 = serve?.floorCells?.find((c) => c.connections === 10);
   const perSnapshot = agentHost?.render ? agentHost.render.renderMs + agentHost.render.gzipMs : undefined;
   const realAgent = poll(r, 'containerd', 'agent', (p) => p.pods === REAL_PODS);
   const realServe = r.serve.find((s) => s.runtime === 'containerd' && s.pods === REAL_PODS);
@@ -84,7 +85,11 @@ export function checkTargets(r: Results): TargetCheck[] {
     },
     callsConstant(r, 'sim'),
     callsConstant(r, 'containerd'),
-    { target: `/metrics p99, 10 gzip scrapers, sim ${SIM_SIZE}`, limit: '≤ 10 ms', measured: fmt(scrape10?.p99Ms, 'ms'), verdict: verdict(scrape10 && scrape10.p99Ms <= 10) },
+    {
+      target: `/metrics p99, 10 gzip scrapers, sim ${SIM_SIZE}`, limit: '≤ 10 ms',
+      measured: `${fmt(scrape10?.p99Ms, 'ms')}${floor10 ? ` (floor, node:http sending the same bytes: ${fmt(floor10.p99Ms, 'ms')})` : ''}`,
+      verdict: verdict(scrape10 && scrape10.p99Ms <= 10),
+    },
     {
       target: `scrape cost paid per snapshot, not per scrape, sim ${SIM_SIZE}`, limit: 'CPU/scrape ≤ 10% of render+gzip',
       measured: scrape1 && perSnapshot !== undefined ? `${scrape1.cpuMsPerRequest.toFixed(1)} ms/scrape vs ${perSnapshot.toFixed(1)} ms/snapshot` : 'not run',

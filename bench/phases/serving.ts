@@ -4,8 +4,13 @@
 // within the cells (--poll-interval 1h), so the cells measure serving alone;
 // the cost a poll adds to a scrape that arrives during it is the poll's
 // event-loop block, reported with the poll cycle.
-import { startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getRaw, startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
+import { startChild } from '../lib/children.js';
 import type { BenchContext, ServeRow } from '../lib/context.js';
+import { imageEnv, imageNodeFlags } from '../lib/image-flags.js';
 import { runCell, type CellResult } from '../lib/load.js';
 import { peakRssBytes, rssBytes, waitIdle } from '../lib/procstat.js';
 import type { PollSubject } from './polls.js';
@@ -48,6 +53,46 @@ export async function warmUp(agent: AgentProcess): Promise<Pick<ServeRow, 'rssWa
   };
 }
 
+/** Headers that belong to one connection or moment, not to the response the floor repeats. */
+const PER_CONNECTION = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+function logCell(ctx: BenchContext, who: string, cell: CellResult): void {
+  ctx.log(`  ${who.padEnd(6)} ${cell.path.padEnd(19)} c=${String(cell.connections).padEnd(2)} p50 ${cell.p50Ms.toFixed(1)} ms  p99 ${cell.p99Ms.toFixed(1)} ms  ${cell.requestsPerSecond.toFixed(0)} req/s  cpu/req ${cell.cpuMsPerRequest.toFixed(2)} ms`);
+}
+
+/**
+ * The /metrics cells again, against a bare node:http server (with the
+ * image's node flags and allocator) that answers every request with the
+ * bytes and headers of one scrape of the agent: how much of the latency is
+ * node and the kernel sending a megabyte to each of ten clients on this
+ * machine, and how much is the agent.
+ */
+async function measureFloor(ctx: BenchContext, agent: AgentProcess): Promise<CellResult[]> {
+  const scrape = await getRaw(`${agent.url}/metrics`, PROMETHEUS_HEADERS);
+  if (scrape.status !== 200) throw new Error(`GET /metrics for the HTTP floor: ${scrape.status}`);
+  const headers = Object.fromEntries(Object.entries(scrape.headers).filter(([k]) => !PER_CONNECTION.has(k)));
+  const dir = await mkdtemp(join(tmpdir(), 'cri-bench-floor-'));
+  try {
+    const bodyFile = join(dir, 'metrics.body');
+    await writeFile(bodyFile, scrape.body);
+    const floor = startChild(ctx.build.child('http-floor'), { bodyFile, headers }, imageNodeFlags(), imageEnv());
+    try {
+      const { port } = await floor.next('ready', 30_000);
+      const cells: CellResult[] = [];
+      for (const connections of CONCURRENCY) {
+        const cell = await runCell({ baseUrl: `http://127.0.0.1:${Number(port)}`, path: '/metrics', headers: PROMETHEUS_HEADERS, connections, seconds: ctx.cellSeconds, serverPid: floor.pid });
+        cells.push(cell);
+        logCell(ctx, 'floor', cell);
+      }
+      return cells;
+    } finally {
+      await floor.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function measureServing(ctx: BenchContext, subject: PollSubject, cells = true): Promise<ServeRow> {
   const agent = await startAgentProcess(ctx.build.cli, `unix://${subject.socketPath}`, ['--poll-interval', '1h'], 300_000);
   try {
@@ -57,13 +102,15 @@ export async function measureServing(ctx: BenchContext, subject: PollSubject, ce
       for (const connections of CONCURRENCY) {
         const cell = await runCell({ baseUrl: agent.url, path: e.path, headers: e.headers, connections, seconds: ctx.cellSeconds, serverPid: agent.pid });
         results.push(cell);
-        ctx.log(`  ${e.path.padEnd(19)} c=${String(connections).padEnd(2)} p50 ${cell.p50Ms.toFixed(1)} ms  p99 ${cell.p99Ms.toFixed(1)} ms  ${cell.requestsPerSecond.toFixed(0)} req/s  cpu/req ${cell.cpuMsPerRequest.toFixed(2)} ms`);
+        logCell(ctx, 'agent', cell);
       }
     }
+    const rssAfterLoadBytes = cells ? rssBytes(agent.pid) : undefined;
+    const floorCells = cells ? await measureFloor(ctx, agent) : undefined;
     ctx.log(`  agent RSS after warm-up ${(warm.rssWarmBytes / 2 ** 20).toFixed(1)} MiB, heap used ${((warm.heapUsedBytes ?? 0) / 2 ** 20).toFixed(1)} MiB`);
     return {
       runtime: subject.runtime, containers: subject.containers, pods: subject.pods, ...warm,
-      rssAfterLoadBytes: cells ? rssBytes(agent.pid) : undefined, rssPeakBytes: peakRssBytes(agent.pid), cells: results,
+      rssAfterLoadBytes, rssPeakBytes: peakRssBytes(agent.pid), cells: results, floorCells,
     };
   } finally {
     await agent.stop();
