@@ -34,7 +34,8 @@ export interface Deflated {
 }
 
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const tailDeflates = new WeakMap<Buffer, Buffer>();
+/** The last member made from each head: scrapes between two changes to the tail send the same chunks. */
+const members = new WeakMap<Deflated, { readonly tail: Buffer; readonly chunks: readonly Buffer[] }>();
 
 /**
  * Joined once per snapshot: a response of one chunk per family (dozens) is
@@ -54,18 +55,20 @@ export function joinMember(parts: readonly MemberPart[]): Deflated {
 
 /**
  * The chunks of a gzip response: the cached head, then `tail` (a few KiB)
- * compressed as the final block, and the trailer. Compressing the tail costs
- * once per distinct tail; the trailer, a CRC-32 over the tail.
+ * compressed as the final block, and the trailer, a CRC-32 over the tail.
+ * Made once per head and tail: the tail (the agent's own families) changes
+ * at most once a second, and a scrape in between allocates and checksums
+ * nothing here.
  */
-export function gzipMember(head: Deflated, tail: Buffer): Buffer[] {
-  let compressed = tailDeflates.get(tail);
-  if (compressed === undefined) {
-    compressed = deflateRawSync(tail, { level: constants.Z_BEST_SPEED });
-    tailDeflates.set(tail, compressed);
-  }
-  const trailer = Buffer.allocUnsafe(8);
+export function gzipMember(head: Deflated, tail: Buffer): readonly Buffer[] {
+  const last = members.get(head);
+  if (last !== undefined && last.tail === tail) return last.chunks;
+  const compressed = deflateRawSync(tail, { level: constants.Z_BEST_SPEED });
+  const trailer = Buffer.alloc(8);
   // zlib's crc32 answers 0 for a null data pointer, which an empty Buffer may have.
   trailer.writeUInt32LE(tail.length === 0 ? head.crc : crc32(tail, head.crc), 0);
   trailer.writeUInt32LE((head.bytes + tail.length) % 2 ** 32, 4);
-  return [head.head, compressed, trailer];
+  const chunks = [head.head, compressed, trailer];
+  members.set(head, { tail, chunks });
+  return chunks;
 }

@@ -277,6 +277,18 @@ describe('compressed exposition', () => {
     assert.equal(gunzipSync(member).toString(), renderFamilies(familiesFor('all'), failed, 'openmetrics'));
   });
 
+  it('gives scrapes of one snapshot and one tail the same chunks, and a changed tail its own trailer', () => {
+    const cache = new ExpositionCache();
+    const head = cache.deflated(snapshot, 'all', 'prometheus');
+    const first = gzipMember(head, own);
+    assert.equal(gzipMember(head, own), first, 'the chunks are made once, not per scrape');
+    const changed = Buffer.from(own.toString().replace('cri_exporter_up 1', 'cri_exporter_up 0'));
+    const second = gzipMember(head, changed);
+    assert.notEqual(second, first);
+    assert.equal(gunzipSync(Buffer.concat(second)).toString(), cache.get(snapshot, 'all', 'prometheus') + changed.toString());
+    assert.equal(gunzipSync(Buffer.concat(first)).toString(), cache.get(snapshot, 'all', 'prometheus') + own.toString(), 'chunks already handed out stay valid');
+  });
+
   it('compresses once per snapshot', async () => {
     const cache = new ExpositionCache();
     const first = cache.deflated(snapshot, 'all', 'prometheus');
