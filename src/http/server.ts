@@ -64,6 +64,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     loggerInstance: deps.logger ? (deps.logger as never) : undefined,
     // Scrapes every few seconds would drown the log; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request logs at most one line (a refusal, an error), which names
+    // what it was about; fastify's default would make a child logger per
+    // request to bind a request ID, and with the redaction paths set, pino
+    // serializes that binding through its redactor: ~20-35 µs of a scrape's
+    // ~110 µs of main-thread CPU at 1000 containers under 10 clients.
+    childLoggerFactory: (logger) => logger,
     requestTimeout: REQUEST_TIMEOUT_MS,
     http: nodeServerOptions(deps),
     ...(deps.https ? { https: { ...nodeServerOptions(deps), ...deps.https } } : {}),

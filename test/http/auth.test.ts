@@ -3,6 +3,8 @@
 // to a status code.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { LOG_REDACTIONS } from '../../src/cli/access.js';
 import { accessFor, bearerToken, type AuthDecision, type NodeAccess } from '../../src/http/auth.js';
 import { buildServer } from '../../src/http/server.js';
 import { ExpositionCache } from '../../src/metrics/render.js';
@@ -98,5 +100,32 @@ describe('concurrency cap', () => {
     for (const r of await Promise.all(slow)) assert.equal(r.statusCode, 200);
     assert.equal((await limited.inject({ method: 'GET', url: '/metrics' })).statusCode, 200);
     await limited.close();
+  });
+});
+
+describe('request logging', () => {
+  it('logs a refusal through the agent\'s own logger, without a logger per request', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info', redact: { paths: LOG_REDACTIONS, censor: '[redacted]' } }, { write: (l: string) => lines.push(l) });
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => {
+      children++;
+      return child(...args);
+    }) as typeof logger.child;
+    const logged = buildServer({
+      snapshot: () => snapshot, exposition: new ExpositionCache(), self: new SelfMetrics('test'),
+      health: () => ({ alive: true, ready: true, reason: '' }), logger,
+      auth: { nodeName: 'node-a', authorizer: { check: async (token) => decisions[token] ?? decisions.unknown as AuthDecision } },
+    });
+    await logged.ready();
+    const before = children;
+    for (let i = 0; i < 3; i++) assert.equal((await logged.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics' } })).statusCode, 200);
+    assert.equal((await logged.inject({ method: 'GET', url: '/api/v1/containers', headers: { authorization: 'Bearer denied' } })).statusCode, 403);
+    assert.equal(children - before, 0, 'no child logger is made per request (each cost a pass through the redactor)');
+    const refusal = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request refused');
+    assert.deepEqual(refusal && { path: refusal.path, status: refusal.status, user: refusal.user }, { path: '/api/v1/containers', status: 403, user: 'u' });
+    assert.ok(!lines.some((l) => l.includes('Bearer')), 'no credentials in the log');
+    await logged.close();
   });
 });
