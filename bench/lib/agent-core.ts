@@ -1,12 +1,13 @@
-// The agent exactly as `serve` builds it (src/cli/wire.ts: CRI client, poller
-// with its host-stats step, watch hub, self metrics, exposition cache warmed
-// after each poll, HTTP app), minus the listening socket and access control,
-// so the bench can drive polls one at a time and time them. Only the call
-// counting is the bench's own.
+// The agent exactly as `serve` builds it (grpc-js's decoder wrapped, then
+// src/cli/wire.ts: CRI client, poller with its host-stats step, watch hub,
+// self metrics, exposition cache warmed after each poll, HTTP app), minus the
+// listening socket and access control, so the bench can drive polls one at a
+// time and time them. Only the call counting is the bench's own.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { wireAgent } from '../../src/cli/wire.js';
 import { loadConfig } from '../../src/config.js';
+import { releaseAnswerPieces } from '../../src/cri/answer-release.js';
 import { parseEndpoint } from '../../src/cri/endpoint.js';
 import type { Poller } from '../../src/poller/poller.js';
 
@@ -26,6 +27,8 @@ export interface AgentCoreOptions {
 }
 
 export function buildAgentCore(endpointText: string, opts: AgentCoreOptions = {}): AgentCore {
+  // As serve does once per process before its first call.
+  if (!releaseAnswerPieces()) throw new Error('bench: grpc-js\'s decoder is not the one answer-release.ts knows; the agent figures would not be the agent\'s');
   const config = loadConfig(['serve', '--runtime-endpoint', endpointText, '--node-name', 'bench-node'], {});
   let calls = new Map<string, number>();
   const agent = wireAgent({

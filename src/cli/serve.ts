@@ -18,6 +18,9 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
   const close = async (): Promise<void> => {
     for (const c of closers.reverse()) await c();
   };
+  // Once per process, before the first answer arrives: a process-wide change
+  // to grpc-js's decoder, so that answers are not kept for full collections.
+  const answersReleased = releaseAnswerPieces();
   try {
     const access = await setupAccess(config, logger, closers);
     const endpoint = await endpointFor(config, closers);
@@ -29,8 +32,8 @@ export async function serve(config: Config): Promise<{ close: () => Promise<void
     access.afterListen(server);
     poller.start();
     logger.info({ endpoint: endpoint.display, listen: `${config.listen.host}:${config.listen.port}`, pollInterval: config.pollIntervalMs }, 'cri-exporter started');
-    // The client has already tried (idempotent); only a grpc-js of another shape makes it fail, and then memory is higher, nothing else.
-    if (!releaseAnswerPieces()) {
+    // Only a grpc-js of another shape makes it fail, and then memory is higher, nothing else.
+    if (!answersReleased) {
       logger.warn('this grpc-js version\'s message decoder is not the one cri-exporter was built against: runtime answers are freed by full garbage collections only, so memory use will be higher (see src/cri/answer-release.ts)');
     }
     return { close, server };

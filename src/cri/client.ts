@@ -2,7 +2,6 @@
 // version negotiation (v1, then v1alpha2) remembered until reset(), and one
 // observer callback per call so the agent can count what it asks.
 import * as grpc from '@grpc/grpc-js';
-import { releaseAnswerPieces } from './answer-release.js';
 import { ReconnectWatch } from './connectivity.js';
 import * as convert from './convert.js';
 import type { Endpoint } from './endpoint.js';
@@ -42,8 +41,6 @@ export class CriClient {
 
   constructor(private readonly opts: CriClientOptions) {
     if (opts.apiVersion !== 'auto') this.negotiated = opts.apiVersion;
-    // Once per process: answers are otherwise freed only by full collections (see answer-release.ts).
-    releaseAnswerPieces();
   }
 
   /** The API version in use, once negotiated. */

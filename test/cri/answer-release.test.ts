@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StreamDecoder } from '@grpc/grpc-js/build/src/stream-decoder.js';
 import { releaseAnswerPieces } from '../../src/cri/answer-release.js';
-import { CriClient } from '../../src/cri/client.js';
-import { parseEndpoint } from '../../src/cri/endpoint.js';
+import { serve } from '../../src/cli/serve.js';
+import { loadConfig } from '../../src/config.js';
 import { createRandom } from '../../src/sim/random.js';
 
 interface Fields {
@@ -31,7 +31,7 @@ function pieces(bytes: Buffer, cuts: readonly number[]): Buffer[] {
   return at.slice(1).map((end, i) => Buffer.from(bytes.subarray(at[i], end)));
 }
 
-// Read before any case runs: constructing a CriClient wraps grpc-js's own class.
+// Read before any case runs: serve wraps grpc-js's own class.
 const grpcWrite = StreamDecoder.prototype.write;
 
 /** A subclass with grpc-js's unwrapped write, for a case to wrap or not. */
@@ -116,13 +116,14 @@ describe('releaseAnswerPieces', () => {
     assert.equal(Other.prototype.write, before);
   });
 
-  it('a CRI client puts the wrapper on grpc-js\'s own decoder', () => {
-    const client = new CriClient({ endpoint: parseEndpoint('unix:///nonexistent/cri.sock'), timeoutMs: 100, maxMessageBytes: 1 << 20, apiVersion: 'v1' });
+  it('serve puts the wrapper on grpc-js\'s own decoder', async () => {
+    assert.equal(StreamDecoder.prototype.write, grpcWrite, 'nothing wrapped it before serve');
+    const config = loadConfig(['--demo', '--demo-pods', '1', '--listen', '127.0.0.1:0', '--log-level', 'silent'], {});
+    const { close } = await serve(config);
     try {
-      assert.notEqual(StreamDecoder.prototype.write, grpcWrite);
       assert.equal(StreamDecoder.prototype.write.name, 'writeAndRelease');
     } finally {
-      client.close();
+      await close();
     }
   });
 });
