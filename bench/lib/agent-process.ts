@@ -2,7 +2,6 @@
 // serve`, the compiled CLI, in its own process on a free loopback port. Its CPU and
 // memory are read from /proc by PID. (cadvisor.ts starts cAdvisor the same way.)
 import { spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { stopProcess, track } from './children.js';
 import { imageEnv, imageNodeFlags } from './image-flags.js';
@@ -22,32 +21,6 @@ export async function freePort(): Promise<number> {
       const addr = srv.address();
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
     });
-  });
-}
-
-/** A response as it came over the wire: the body undecoded (gzip stays gzip), the headers as sent. */
-export interface RawResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: Buffer;
-}
-
-/** One GET with node:http, which (unlike fetch) leaves a gzip body as it is. */
-export function getRaw(url: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const flat: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-        resolve({ status: res.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
-      });
-      res.on('error', reject);
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error(`GET ${url}: no answer in 30 s`)));
-    req.on('error', reject);
-    req.end();
   });
 }
 

@@ -7,7 +7,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getRaw, startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
+import { get } from '../../test/fixtures/agent-process.js';
+import { startAgentProcess, type AgentProcess } from '../lib/agent-process.js';
 import { startChild } from '../lib/children.js';
 import type { BenchContext, ServeRow } from '../lib/context.js';
 import { imageEnv, imageNodeFlags } from '../lib/image-flags.js';
@@ -68,13 +69,15 @@ function logCell(ctx: BenchContext, who: string, cell: CellResult): void {
  * machine, and how much is the agent.
  */
 async function measureFloor(ctx: BenchContext, agent: AgentProcess): Promise<CellResult[]> {
-  const scrape = await getRaw(`${agent.url}/metrics`, PROMETHEUS_HEADERS);
+  // The fixtures' get keeps the body as it came (fetch would undo the gzip).
+  const scrape = await get(`${agent.url}/metrics`, { headers: PROMETHEUS_HEADERS, timeoutMs: 30_000 });
   if (scrape.status !== 200) throw new Error(`GET /metrics for the HTTP floor: ${scrape.status}`);
-  const headers = Object.fromEntries(Object.entries(scrape.headers).filter(([k]) => !PER_CONNECTION.has(k)));
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(scrape.headers)) if (v !== undefined && !PER_CONNECTION.has(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   const dir = await mkdtemp(join(tmpdir(), 'cri-bench-floor-'));
   try {
     const bodyFile = join(dir, 'metrics.body');
-    await writeFile(bodyFile, scrape.body);
+    await writeFile(bodyFile, scrape.bytes);
     const floor = startChild(ctx.build.child('http-floor'), { bodyFile, headers }, imageNodeFlags(), imageEnv());
     try {
       const { port } = await floor.next('ready', 30_000);
